@@ -1,0 +1,242 @@
+package requests
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// kind is a sentinel error that also matches its parents with errors.Is, the
+// way requests' exception classes inherit: a ConnectTimeout is both a
+// ConnectionError and a Timeout.
+type kind struct {
+	msg     string
+	parents []error
+}
+
+func (k *kind) Error() string { return k.msg }
+
+func (k *kind) Is(target error) bool {
+	for _, p := range k.parents {
+		if p == target || errors.Is(p, target) {
+			return true
+		}
+	}
+	return false
+}
+
+func newKind(msg string, parents ...error) error { return &kind{msg: msg, parents: parents} }
+
+// The sentinels below classify every failure, as requests' exceptions do.
+// Match them with errors.Is; the error still unwraps to its cause.
+var (
+	// ErrConnection: the connection could not be made or broke (requests.ConnectionError).
+	ErrConnection = newKind("connection error")
+	// ErrTimeout: any timeout, connect or read (requests.Timeout).
+	ErrTimeout = newKind("timeout")
+	// ErrConnectTimeout: connecting (dial, TLS handshake, proxy tunnel) took too
+	// long. It matches ErrConnection and ErrTimeout too.
+	ErrConnectTimeout = newKind("connect timeout", ErrConnection, ErrTimeout)
+	// ErrReadTimeout: the server sent nothing for the read timeout, before or
+	// during the body. It matches ErrTimeout.
+	ErrReadTimeout = newKind("read timeout", ErrTimeout)
+	// ErrSSL: TLS failed, most often certificate verification. It matches ErrConnection.
+	ErrSSL = newKind("tls error", ErrConnection)
+	// ErrProxy: the proxy refused or failed. It matches ErrConnection.
+	ErrProxy = newKind("proxy error", ErrConnection)
+	// ErrTooManyRedirects: the redirect chain was longer than MaxRedirects.
+	ErrTooManyRedirects = newKind("too many redirects")
+	// ErrInvalidURL: the URL cannot be parsed or has no host.
+	ErrInvalidURL = newKind("invalid url")
+	// ErrMissingSchema: the URL has no scheme ("example.com/path"). It matches ErrInvalidURL.
+	ErrMissingSchema = newKind("missing scheme", ErrInvalidURL)
+	// ErrInvalidSchema: the URL's scheme is neither http, https nor a mounted prefix.
+	// It matches ErrInvalidURL.
+	ErrInvalidSchema = newKind("invalid scheme", ErrInvalidURL)
+	// ErrInvalidHeader: a header name or value (or a value that becomes a
+	// header: a cookie, a credential) holds bytes HTTP does not allow, such as
+	// CR or LF. Nothing was sent.
+	ErrInvalidHeader = newKind("invalid header")
+	// ErrInvalidMethod: the method is not an HTTP token. Nothing was sent.
+	ErrInvalidMethod = newKind("invalid method")
+	// ErrJSONDecode: Response.JSON could not decode the body.
+	ErrJSONDecode = newKind("json decode error")
+	// ErrInvalidJSON: the value given to the JSON option cannot be encoded.
+	ErrInvalidJSON = newKind("invalid json body")
+	// ErrContentDecoding: the body could not be decoded from its Content-Encoding.
+	ErrContentDecoding = newKind("content decoding error")
+	// ErrChunkedEncoding: the body ended before its announced end (a truncated
+	// chunked or Content-Length body), requests' ChunkedEncodingError.
+	ErrChunkedEncoding = newKind("incomplete body")
+	// ErrBodyTooLarge: a buffered body was larger than MaxBodySize.
+	ErrBodyTooLarge = newKind("body too large")
+	// ErrRetry: the retry policy gave up (requests' RetryError).
+	ErrRetry = newKind("retries exhausted")
+	// ErrStreamConsumed: a streamed body was read twice.
+	ErrStreamConsumed = newKind("stream already consumed")
+	// ErrUnrewindableBody: the request body had to be sent again (redirect,
+	// retry, auth challenge) but could not be rewound.
+	ErrUnrewindableBody = newKind("unrewindable body")
+	// ErrInvalidBody: a body option was given a value of a type it does not take.
+	ErrInvalidBody = newKind("invalid body")
+	// ErrSessionClosed: the Session was closed before the call.
+	ErrSessionClosed = newKind("session closed")
+)
+
+// Error is the error every call returns: the request's method and URL (with
+// any password masked), the sentinel that classifies the failure, and the cause.
+// errors.Is matches both the sentinel and anything in the cause's chain.
+type Error struct {
+	Method string
+	URL    string
+	Kind   error // one of the Err* sentinels, or nil when only the cause tells
+	Err    error // the cause: a *url.Error, net.Error, context.Canceled, ...
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.URL)
+	b.WriteString(": ")
+	if e.Kind != nil {
+		b.WriteString(e.Kind.Error())
+		if e.Err != nil {
+			b.WriteString(": ")
+		}
+	}
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel and the cause, so errors.Is and errors.As see both.
+func (e *Error) Unwrap() []error {
+	if e.Kind == nil {
+		return []error{e.Err}
+	}
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// Timeout reports whether the failure is a timeout, as net.Error does.
+func (e *Error) Timeout() bool { return errors.Is(e, ErrTimeout) }
+
+// HTTPError is what Response.Raise returns for a 4xx or 5xx status
+// (requests.HTTPError). Its Response is the one that failed.
+type HTTPError struct {
+	Response *Response
+}
+
+func (e *HTTPError) Error() string {
+	r := e.Response
+	class := "Server"
+	if r.StatusCode < 500 {
+		class = "Client"
+	}
+	return fmt.Sprintf("%d %s Error: %s for url: %s", r.StatusCode, class, r.Reason, r.URL)
+}
+
+// StatusCode is the status of the failed response.
+func (e *HTTPError) StatusCode() int { return e.Response.StatusCode }
+
+// wrapErr builds the *Error for a failed call, with the password in the URL masked.
+func wrapErr(method string, u *url.URL, k, err error) error {
+	s := ""
+	if u != nil {
+		s = u.Redacted()
+	}
+	return &Error{Method: method, URL: s, Kind: k, Err: err}
+}
+
+// wrapRawErr is wrapErr for a URL that did not parse: the text is masked by hand.
+func wrapRawErr(method, raw string, k, err error) error {
+	return &Error{Method: method, URL: redactRaw(raw), Kind: k, Err: scrubURLError(err)}
+}
+
+// redactRaw masks a password in a URL string that may not parse.
+func redactRaw(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	at := strings.LastIndex(rest, "@")
+	slash := strings.IndexAny(rest, "/?#")
+	if at < 0 || (slash >= 0 && at > slash) {
+		return raw
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return raw
+	}
+	return scheme + "://" + user + ":xxxxx" + rest[at:]
+}
+
+// scrubURLError replaces a *url.Error's URL with its masked form, since
+// url.Parse quotes the whole input, password included, in its message.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: redactRaw(ue.URL), Err: ue.Err}
+	}
+	return err
+}
+
+// classify picks the sentinel for a transport-level failure. cause is the
+// call's own cancellation cause (a timeout it fired), if any.
+func classify(err, cause error) error {
+	switch {
+	case cause == ErrConnectTimeout || cause == ErrReadTimeout:
+		return cause
+	case errors.Is(err, ErrProxy), errors.Is(err, ErrSSL), errors.Is(err, ErrContentDecoding),
+		errors.Is(err, ErrChunkedEncoding), errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrUnrewindableBody):
+		return nil // already classified where it happened
+	case errors.Is(err, context.DeadlineExceeded):
+		return ErrTimeout
+	case errors.Is(err, context.Canceled):
+		return nil
+	}
+	var (
+		certErr    *tls.CertificateVerificationError
+		unknownCA  x509.UnknownAuthorityError
+		hostErr    x509.HostnameError
+		invalidErr x509.CertificateInvalidError
+		recordErr  tls.RecordHeaderError
+		alertErr   tls.AlertError
+		opErr      *net.OpError
+		netErr     net.Error
+	)
+	switch {
+	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
+		errors.As(err, &invalidErr), errors.As(err, &recordErr), errors.As(err, &alertErr):
+		return ErrSSL
+	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+		return ErrProxy
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		if opErr.Timeout() {
+			return ErrConnectTimeout
+		}
+		return ErrConnection
+	case errors.As(err, &netErr) && netErr.Timeout():
+		// The Transport's own TLS handshake timeout lands here.
+		if strings.Contains(err.Error(), "handshake") {
+			return ErrConnectTimeout
+		}
+		return ErrReadTimeout
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return ErrChunkedEncoding
+	}
+	return ErrConnection
+}

@@ -1,0 +1,163 @@
+package requests
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// An Option sets one thing about a request. The same Option values configure
+// a Session (NewSession, Update: defaults for every call) and a single call
+// (overrides for that call); the call's option wins. Options are applied in
+// order, so of two that set the same thing the later wins.
+type Option interface {
+	apply(*config)
+}
+
+// optionFunc adapts a plain function to Option.
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// Params are query parameters, merged with the URL's own query (requests'
+// params=dict). Keys repeated between a Session and a call take the call's value.
+type Params map[string]string
+
+func (p Params) apply(c *config) { c.query = append(c.query, queryLayer{one: p}) }
+
+// ParamValues are query parameters with repeated keys (requests'
+// params={"k": ["1", "2"]}). A url.Values converts to it directly.
+type ParamValues map[string][]string
+
+func (p ParamValues) apply(c *config) { c.query = append(c.query, queryLayer{many: p}) }
+
+// Headers are request headers. Names are case-insensitive: a call's
+// "content-type" replaces a Session's "Content-Type".
+type Headers map[string]string
+
+func (h Headers) apply(c *config) { c.headers = append(c.headers, h) }
+
+// OmitHeaders drops headers the Session or the library would send, for this
+// call (requests: a header set to None), e.g. OmitHeaders("User-Agent").
+func OmitHeaders(names ...string) Option {
+	return optionFunc(func(c *config) {
+		for _, n := range names {
+			c.omit = append(c.omit, http.CanonicalHeaderKey(n))
+		}
+	})
+}
+
+// Cookies are sent with the call. Given to NewSession or Update they are
+// stored in the Session's jar instead and sent wherever they match.
+type Cookies map[string]string
+
+func (k Cookies) apply(c *config) { c.cookies = append(c.cookies, k) }
+
+// JSON sends v encoded as JSON, with Content-Type application/json
+// (requests' json=). As in requests, Data wins when both are given. A value that cannot be encoded fails with ErrInvalidJSON
+// before anything is sent.
+func JSON(v any) Option {
+	return optionFunc(func(c *config) { c.body.json, c.body.hasJSON = v, true })
+}
+
+// Data sends a body (requests' data=): a map[string]string, url.Values or
+// map[string][]string is form-encoded with Content-Type
+// application/x-www-form-urlencoded; a string, []byte or io.Reader is sent as
+// it is. Readers that are also io.Seeker can be resent on a 307/308 redirect
+// or a retry; other readers cannot (ErrUnrewindableBody).
+func Data(v any) Option {
+	return optionFunc(func(c *config) { c.body.data, c.body.hasData = v, true })
+}
+
+// Timeout bounds connecting and each wait for the server (requests'
+// timeout=d): the dial and TLS handshake, the wait for the response headers,
+// and every gap between reads of the body. A slow but steady download never
+// times out. Zero or a negative d turns both timeouts off (timeout=None).
+func Timeout(d time.Duration) Option {
+	d = max(d, 0)
+	return optionFunc(func(c *config) { c.connectTimeout, c.readTimeout = d, d })
+}
+
+// ConnectTimeout bounds connecting: the dial, the proxy tunnel and the TLS
+// handshake (the first half of requests' (connect, read) tuple). Zero or
+// negative turns it off.
+func ConnectTimeout(d time.Duration) Option {
+	d = max(d, 0)
+	return optionFunc(func(c *config) { c.connectTimeout = d })
+}
+
+// ReadTimeout bounds each wait for the server once the request is sent: for
+// the response headers and between reads of the body (the second half of
+// requests' (connect, read) tuple). Zero or negative turns it off.
+func ReadTimeout(d time.Duration) Option {
+	d = max(d, 0)
+	return optionFunc(func(c *config) { c.readTimeout = d })
+}
+
+// Context makes ctx govern the whole call: when it is done the call stops
+// with its error, whatever the timeouts say. It has no equivalent in requests.
+func Context(ctx context.Context) Option {
+	return optionFunc(func(c *config) { c.ctx = ctx })
+}
+
+// AllowRedirects turns redirect following on or off (requests'
+// allow_redirects). It is on by default except for Head, as in requests.
+func AllowRedirects(on bool) Option {
+	return optionFunc(func(c *config) {
+		if on {
+			c.redirects = redirectsOn
+		} else {
+			c.redirects = redirectsOff
+		}
+	})
+}
+
+// MaxRedirects caps the redirects followed in one call (requests'
+// max_redirects, default 30); one more fails with ErrTooManyRedirects.
+func MaxRedirects(n int) Option {
+	return optionFunc(func(c *config) { c.maxRedirects = max(n, 0) })
+}
+
+// Stream(true) leaves the response body unread when the call returns
+// (requests' stream=True), for Body, IterContent and IterLines. The caller
+// must then Close the Response or read the body to its end.
+func Stream(on bool) Option {
+	return optionFunc(func(c *config) { c.stream = on })
+}
+
+// MaxBodySize caps how many bytes a buffered body (after decompression) may
+// hold; a larger one fails with ErrBodyTooLarge instead of exhausting memory.
+// Zero or negative means no cap. Streamed bodies are the caller's to bound.
+func MaxBodySize(n int64) Option {
+	return optionFunc(func(c *config) { c.maxBody = max(n, 0) })
+}
+
+// Hook runs f on every final response, in the order given, Session hooks
+// first (requests' hooks={"response": f}). An error from f fails the call and
+// closes the response.
+func Hook(f func(*Response) error) Option {
+	return optionFunc(func(c *config) {
+		if f != nil {
+			c.hooks = append(c.hooks, f)
+		}
+	})
+}
+
+// PoolSize sets how many idle connections a Session keeps per host
+// (requests' HTTPAdapter pool_maxsize; default DefaultPoolSize). It is a
+// Session setting: given to a single call it has no effect.
+func PoolSize(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.poolSize = n
+		}
+	})
+}
+
+// TrustEnv decides whether the environment is consulted (requests'
+// trust_env, default on): HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY for
+// proxies, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE for the CA bundle, and
+// .netrc for credentials when no auth is given.
+func TrustEnv(on bool) Option {
+	return optionFunc(func(c *config) { c.trustEnv = on })
+}

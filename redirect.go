@@ -1,0 +1,157 @@
+package requests
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// follow sends req and follows its redirects as requests' resolve_redirects
+// does, returning the final Response with the hops in History. Each hop's
+// body is drained (raw, bounded) and closed so its connection is reused.
+func (s *Session) follow(cl *call, req *http.Request) (*Response, error) {
+	c := cl.cfg
+	follow := c.redirects == redirectsOn || (c.redirects == redirectsDefault && req.Method != http.MethodHead)
+	var history []*Response
+	stripped := false // credentials dropped once stay dropped for the rest of the chain
+	for {
+		resp, err := s.attempt(cl, req)
+		if err != nil {
+			return nil, err
+		}
+		if !follow || !resp.IsRedirect() {
+			resp.History = history
+			return resp, nil
+		}
+		if len(history) >= c.maxRedirects {
+			resp.discard()
+			return nil, wrapErr(req.Method, req.URL, ErrTooManyRedirects,
+				fmt.Errorf("exceeded %d redirects", c.maxRedirects))
+		}
+		next, err := s.redirectRequest(cl, req, resp, &stripped)
+		resp.discard()
+		if err != nil {
+			return nil, err
+		}
+		history = append(history, resp)
+		req = next
+	}
+}
+
+// redirectMethod is requests' rebuild_method: 303 turns anything but HEAD
+// into GET; so does 302, as browsers do; 301 turns POST into GET.
+func redirectMethod(method string, status int) string {
+	switch {
+	case status == http.StatusSeeOther && method != http.MethodHead,
+		status == http.StatusFound && method != http.MethodHead,
+		status == http.StatusMovedPermanently && method == http.MethodPost:
+		return http.MethodGet
+	}
+	return method
+}
+
+// redirectRequest builds the request for the next hop.
+func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, stripped *bool) (*http.Request, error) {
+	loc := resp.Headers.Get("Location")
+	target, err := req.URL.Parse(loc)
+	if err != nil {
+		return nil, wrapErr(req.Method, req.URL, ErrInvalidURL, fmt.Errorf("redirect to %q: %w", loc, scrubURLError(err)))
+	}
+	if target.Fragment == "" && req.URL.Fragment != "" {
+		// A fragment survives a redirect that gives none (RFC 7231 7.1.2).
+		target.Fragment, target.RawFragment = req.URL.Fragment, req.URL.RawFragment
+	}
+	if target.Scheme != "http" && target.Scheme != "https" && s.mounted(target.String()) == nil {
+		return nil, wrapErr(req.Method, req.URL, ErrInvalidSchema, fmt.Errorf("redirect to unsupported scheme %q", target.Scheme))
+	}
+	if target.Host == "" {
+		return nil, wrapErr(req.Method, req.URL, ErrInvalidURL, fmt.Errorf("redirect to %q has no host", loc))
+	}
+
+	method := redirectMethod(req.Method, resp.StatusCode)
+	h := req.Header.Clone()
+	next := &http.Request{
+		Method:     method,
+		URL:        target,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     h,
+		Host:       target.Host,
+	}
+	if resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect {
+		// 307 and 308 resend the same body, which must be rewound.
+		if req.Body != nil && req.Body != http.NoBody {
+			if req.GetBody == nil {
+				return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody,
+					fmt.Errorf("%d redirect needs the body again", resp.StatusCode))
+			}
+			b, err := req.GetBody()
+			if err != nil {
+				return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody, err)
+			}
+			next.Body = &timedUpload{rc: b, c: cl}
+			next.GetBody = req.GetBody
+			next.ContentLength = req.ContentLength
+		}
+	} else {
+		for _, k := range [...]string{"Content-Type", "Content-Length", "Transfer-Encoding"} {
+			delete(h, k)
+		}
+	}
+
+	delete(h, "Cookie")
+	if *stripped || shouldStripAuth(req.URL, target) {
+		*stripped = true
+		delete(h, "Authorization")
+		delete(h, "Proxy-Authorization")
+	}
+	next = next.WithContext(req.Context())
+	c := cl.cfg
+	if *stripped {
+		// Cookies given as options are credentials too: they go to the
+		// original host only. The jar's cookies follow the jar's rules.
+		cc := *c
+		cc.cookies = nil
+		c = &cc
+	}
+	if err := addCookies(next, c, cl); err != nil {
+		return nil, wrapErr(method, target, ErrInvalidHeader, err)
+	}
+	if !*stripped && c.auth != nil {
+		// Re-run the Authenticator: a Digest answer depends on the URI.
+		if err := c.auth.Authenticate(next); err != nil {
+			return nil, wrapErr(method, target, nil, err)
+		}
+	}
+	return next, nil
+}
+
+// shouldStripAuth is requests' should_strip_auth: credentials are dropped
+// when the host changes, or the scheme or port does, except for the upgrade
+// from http to https on the default ports of the same host.
+func shouldStripAuth(old, new *url.URL) bool {
+	if !strings.EqualFold(old.Hostname(), new.Hostname()) {
+		return true
+	}
+	oldPort, newPort := portOf(old), portOf(new)
+	if old.Scheme == "http" && new.Scheme == "https" && oldPort == "80" && newPort == "443" {
+		return false
+	}
+	return old.Scheme != new.Scheme || oldPort != newPort
+}
+
+// portOf is the URL's port, or its scheme's default.
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch u.Scheme {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}

@@ -1,0 +1,274 @@
+package requests
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRedirectHistory(t *testing.T) {
+	srv := newHTTPBin(t)
+	s := testSession(t)
+	for _, path := range []string{"/redirect/3", "/relative-redirect/3", "/absolute-redirect/3"} {
+		t.Run(path, func(t *testing.T) {
+			r, err := s.Get(srv.URL + path)
+			require.NoError(t, err)
+			assert.Equal(t, 200, r.StatusCode)
+			assert.Equal(t, srv.URL+"/get", r.URL)
+			require.Len(t, r.History, 3)
+			assert.Equal(t, srv.URL+path, r.History[0].URL)
+			for _, h := range r.History {
+				assert.True(t, h.IsRedirect())
+				assert.Equal(t, 302, h.StatusCode)
+				assert.Empty(t, h.History)
+			}
+			assert.Empty(t, r.History[2].History)
+		})
+	}
+}
+
+func TestTooManyRedirects(t *testing.T) {
+	srv := newHTTPBin(t)
+	_, err := testSession(t).Get(srv.URL+"/redirect/5", MaxRedirects(4))
+	assert.ErrorIs(t, err, ErrTooManyRedirects)
+
+	r, err := testSession(t).Get(srv.URL+"/redirect/5", MaxRedirects(5))
+	require.NoError(t, err)
+	assert.Len(t, r.History, 5)
+}
+
+func TestDefaultRedirectLimitIs30(t *testing.T) {
+	srv := newHTTPBin(t)
+	r, err := testSession(t).Get(srv.URL + "/redirect/30")
+	require.NoError(t, err)
+	assert.Len(t, r.History, 30)
+	_, err = testSession(t).Get(srv.URL + "/redirect/31")
+	assert.ErrorIs(t, err, ErrTooManyRedirects)
+}
+
+func TestRedirectsOff(t *testing.T) {
+	srv := newHTTPBin(t)
+	r, err := testSession(t).Get(srv.URL+"/redirect/1", AllowRedirects(false))
+	require.NoError(t, err)
+	assert.Equal(t, 302, r.StatusCode)
+	assert.True(t, r.IsRedirect())
+	assert.False(t, r.IsPermanentRedirect())
+
+	s := testSession(t, AllowRedirects(false))
+	r, err = s.Get(srv.URL + "/redirect/1")
+	require.NoError(t, err)
+	assert.Equal(t, 302, r.StatusCode)
+	r, err = s.Get(srv.URL+"/redirect/1", AllowRedirects(true))
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+}
+
+func TestHeadDoesNotFollowByDefault(t *testing.T) {
+	srv := newHTTPBin(t)
+	s := testSession(t)
+	r, err := s.Head(srv.URL + "/redirect/1")
+	require.NoError(t, err)
+	assert.Equal(t, 302, r.StatusCode)
+
+	r, err = s.Head(srv.URL+"/redirect/1", AllowRedirects(true))
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+	assert.Len(t, r.History, 1)
+}
+
+func TestRedirectMethodAndBody(t *testing.T) {
+	srv := newHTTPBin(t)
+	s := testSession(t)
+	tests := []struct {
+		method     string
+		status     int
+		wantMethod string
+		keepsBody  bool
+	}{
+		{"POST", 301, "GET", false},
+		{"PUT", 301, "PUT", false},
+		{"POST", 302, "GET", false},
+		{"PUT", 302, "GET", false},
+		{"POST", 303, "GET", false},
+		{"DELETE", 303, "GET", false},
+		{"POST", 307, "POST", true},
+		{"PUT", 308, "PUT", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+http.StatusText(tt.status), func(t *testing.T) {
+			u := srv.URL + "/redirect-to?" + url.Values{"url": {"/anything"}, "status_code": {strconv.Itoa(tt.status)}}.Encode()
+			e := anything(t, s, tt.method, u, Data("payload"), Headers{"Content-Type": "text/plain"})
+			assert.Equal(t, tt.wantMethod, e.Method)
+			if tt.keepsBody {
+				assert.Equal(t, "payload", e.body())
+				assert.Equal(t, "text/plain", e.header("Content-Type"))
+			} else {
+				assert.Empty(t, e.body())
+				assert.Empty(t, e.header("Content-Type"))
+				assert.Contains(t, []string{"", "0"}, e.header("Content-Length"))
+			}
+		})
+	}
+}
+
+func TestRedirect307WithUnrewindableBody(t *testing.T) {
+	srv := newHTTPBin(t)
+	u := srv.URL + "/redirect-to?" + url.Values{"url": {"/anything"}, "status_code": {"307"}}.Encode()
+	body := io.MultiReader(strings.NewReader("not seekable"))
+	_, err := testSession(t).Post(u, Data(body))
+	assert.ErrorIs(t, err, ErrUnrewindableBody)
+}
+
+func TestRedirect307WithSeekableReader(t *testing.T) {
+	srv := newHTTPBin(t)
+	u := srv.URL + "/redirect-to?" + url.Values{"url": {"/anything"}, "status_code": {"307"}}.Encode()
+	e := anything(t, testSession(t), "POST", u, Data(strings.NewReader("seekable")))
+	assert.Equal(t, "seekable", e.body())
+}
+
+func TestRedirectKeepsFragment(t *testing.T) {
+	srv := newHTTPBin(t)
+	r, err := testSession(t).Get(srv.URL + "/redirect/1#section")
+	require.NoError(t, err)
+	assert.Equal(t, srv.URL+"/get#section", r.URL)
+}
+
+func TestRedirectToOtherSchemeIsRefused(t *testing.T) {
+	for _, loc := range []string{"file:///etc/passwd", "ftp://127.0.0.1/", "gopher://127.0.0.1/"} {
+		srv := httptest.NewServer(http.RedirectHandler(loc, http.StatusFound))
+		_, err := testSession(t).Get(srv.URL)
+		assert.ErrorIs(t, err, ErrInvalidSchema, loc)
+		srv.Close()
+	}
+}
+
+func TestRedirectLoopEnds(t *testing.T) {
+	srv := httptest.NewServer(http.RedirectHandler("/", http.StatusFound))
+	defer srv.Close()
+	_, err := testSession(t).Get(srv.URL, MaxRedirects(10))
+	assert.ErrorIs(t, err, ErrTooManyRedirects)
+}
+
+// headersSeen runs a server that records the Authorization and Cookie
+// headers it was sent.
+func headersSeen(t *testing.T) (*httptest.Server, *[]http.Header) {
+	var seen []http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Header.Clone())
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &seen
+}
+
+func TestAuthorizationStrippedOnCrossHostRedirect(t *testing.T) {
+	target, seen := headersSeen(t)
+	// The same loopback server under another name is another host.
+	other := strings.Replace(target.URL, "127.0.0.1", "localhost", 1)
+	hop := httptest.NewServer(http.RedirectHandler(other+"/landed", http.StatusFound))
+	defer hop.Close()
+
+	r, err := testSession(t).Get(hop.URL, BasicAuth("u", "p"), Cookies{"session": "secret"},
+		Headers{"Proxy-Authorization": "Basic eHg6eXk="})
+	require.NoError(t, err)
+	assert.Equal(t, other+"/landed", r.URL)
+	require.Len(t, *seen, 1)
+	h := (*seen)[0]
+	assert.Empty(t, h.Get("Authorization"))
+	assert.Empty(t, h.Get("Cookie"))
+	assert.Empty(t, h.Get("Proxy-Authorization"))
+	assert.Empty(t, h.Get("Referer"))
+}
+
+func TestAuthorizationKeptOnSameHostRedirect(t *testing.T) {
+	srv := newHTTPBin(t)
+	r, err := testSession(t).Get(srv.URL+"/redirect-to?url=/basic-auth/u/p", BasicAuth("u", "p"))
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+}
+
+func TestAuthorizationStaysStrippedForTheRestOfTheChain(t *testing.T) {
+	target, seen := headersSeen(t)
+	other := strings.Replace(target.URL, "127.0.0.1", "localhost", 1)
+	// a (127.0.0.1) -> b (localhost) -> a again: still no credentials.
+	var back *httptest.Server
+	mux := http.NewServeMux()
+	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, strings.Replace(back.URL, "127.0.0.1", "localhost", 1)+"/bounce", http.StatusFound)
+	})
+	mux.HandleFunc("/bounce", func(w http.ResponseWriter, r *http.Request) {
+		assert.Empty(t, r.Header.Get("Authorization"))
+		http.Redirect(w, r, target.URL+"/end", http.StatusFound)
+	})
+	back = httptest.NewServer(mux)
+	defer back.Close()
+	_ = other
+
+	_, err := testSession(t).Get(back.URL+"/start", BearerAuth("tok"))
+	require.NoError(t, err)
+	require.Len(t, *seen, 1)
+	assert.Empty(t, (*seen)[0].Get("Authorization"))
+}
+
+func TestShouldStripAuth(t *testing.T) {
+	tests := []struct {
+		from, to string
+		strip    bool
+	}{
+		{"http://a.com/x", "http://a.com/y", false},
+		{"http://a.com/x", "http://A.COM/y", false},
+		{"http://a.com/", "http://b.com/", true},
+		{"http://a.com/", "http://sub.a.com/", true},
+		{"https://a.com/", "http://a.com/", true},  // downgrade
+		{"http://a.com/", "https://a.com/", false}, // upgrade on default ports
+		{"http://a.com:80/", "https://a.com:443/", false},
+		{"http://a.com:8080/", "https://a.com:8443/", true},
+		{"http://a.com/", "http://a.com:8080/", true},
+		{"https://a.com/", "https://a.com:443/", false},
+		{"https://a.com:8443/", "https://a.com:9443/", true},
+	}
+	for _, tt := range tests {
+		from, _ := url.Parse(tt.from)
+		to, _ := url.Parse(tt.to)
+		assert.Equal(t, tt.strip, shouldStripAuth(from, to), "%s -> %s", tt.from, tt.to)
+	}
+}
+
+func TestRedirectMethodTable(t *testing.T) {
+	assert.Equal(t, "HEAD", redirectMethod("HEAD", 302))
+	assert.Equal(t, "HEAD", redirectMethod("HEAD", 303))
+	assert.Equal(t, "GET", redirectMethod("OPTIONS", 303))
+	assert.Equal(t, "DELETE", redirectMethod("DELETE", 301))
+	assert.Equal(t, "POST", redirectMethod("POST", 308))
+}
+
+func TestCookiesFlowWithinOneRedirectChain(t *testing.T) {
+	srv := newHTTPBin(t)
+	// The package-level Session keeps no cookies between calls...
+	r, err := Get(srv.URL + "/cookies/set?a=1")
+	require.NoError(t, err)
+	var got struct{ Cookies map[string]string }
+	require.NoError(t, r.JSON(&got))
+	assert.Equal(t, map[string]string{"a": "1"}, got.Cookies, "within the chain the cookie flows")
+
+	r, err = Get(srv.URL + "/cookies")
+	require.NoError(t, err)
+	got.Cookies = nil
+	require.NoError(t, r.JSON(&got))
+	assert.Empty(t, got.Cookies, "between calls it does not")
+
+	// ...a Session does.
+	s := testSession(t)
+	_, err = s.Get(srv.URL + "/cookies/set?b=2")
+	require.NoError(t, err)
+	r, err = s.Get(srv.URL + "/cookies")
+	require.NoError(t, err)
+	require.NoError(t, r.JSON(&got))
+	assert.Equal(t, map[string]string{"b": "2"}, got.Cookies)
+}

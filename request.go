@@ -1,0 +1,319 @@
+package requests
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/net/idna"
+)
+
+// bodySpec is what the body options asked for; build turns it into bytes or
+// a stream. As in requests, Data wins over JSON.
+type bodySpec struct {
+	data    any
+	hasData bool
+	json    any
+	hasJSON bool
+}
+
+// body is a request body ready to send: the reader, its length when known
+// (-1 otherwise), how to get it again for a redirect or retry (nil when it
+// cannot be), and the Content-Type it implies.
+type body struct {
+	r           io.ReadCloser
+	length      int64
+	getBody     func() (io.ReadCloser, error)
+	contentType string
+}
+
+// build turns a method, URL and merged options into the request to send, as
+// requests' prepare does: URL checked and its params merged, headers merged
+// and checked, body encoded, cookies and auth applied. Nothing is sent, and a
+// bad input is a typed error. cl is nil for Prepare.
+func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Request, error) {
+	if c.err != nil {
+		return nil, wrapRawErr(method, rawURL, nil, c.err)
+	}
+	method, err := checkMethod(method)
+	if err != nil {
+		return nil, wrapRawErr(method, rawURL, ErrInvalidMethod, err)
+	}
+	u, err := s.parseURL(rawURL)
+	if err != nil {
+		return nil, err.(*Error).withMethod(method)
+	}
+	mergeURLQuery(u, c.query)
+
+	h := c.baseHeader.Clone()
+	for _, layer := range c.headers {
+		for k, v := range layer {
+			if !httpguts.ValidHeaderFieldName(k) {
+				return nil, wrapErr(method, u, ErrInvalidHeader, fmt.Errorf("header name %q", k))
+			}
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return nil, wrapErr(method, u, ErrInvalidHeader, fmt.Errorf("value of header %s", k))
+			}
+			h[http.CanonicalHeaderKey(k)] = []string{v}
+		}
+	}
+	for _, k := range c.omit {
+		delete(h, k)
+	}
+	if _, ok := h["User-Agent"]; !ok {
+		// An empty value keeps net/http from adding its own User-Agent.
+		h["User-Agent"] = []string{""}
+	}
+
+	b, err := c.body.encode()
+	if err != nil {
+		return nil, wrapErr(method, u, nil, err)
+	}
+	if b.contentType != "" && h.Get("Content-Type") == "" {
+		h.Set("Content-Type", b.contentType)
+	}
+
+	req := &http.Request{
+		Method:        method,
+		URL:           u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Host:          u.Host,
+		ContentLength: b.length,
+		GetBody:       b.getBody,
+	}
+	if b.r != nil {
+		req.Body = b.r
+		if cl != nil {
+			req.Body = &timedUpload{rc: b.r, c: cl}
+		}
+	} else {
+		req.ContentLength = 0
+	}
+	if cl != nil {
+		req = req.WithContext(cl.context())
+	} else if c.ctx != nil {
+		req = req.WithContext(c.ctx)
+	}
+
+	if err := addCookies(req, c, cl); err != nil {
+		closeBody(req)
+		return nil, wrapErr(method, u, ErrInvalidHeader, err)
+	}
+	if err := authenticate(req, c); err != nil {
+		closeBody(req)
+		return nil, wrapErr(method, u, nil, err)
+	}
+	return req, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// withMethod fills in the method of an error made before it was known.
+func (e *Error) withMethod(m string) *Error {
+	e.Method = m
+	return e
+}
+
+// checkMethod uppercases the method, as requests does, and checks it is a token.
+func checkMethod(m string) (string, error) {
+	if m == "" {
+		return http.MethodGet, nil
+	}
+	for i := 0; i < len(m); i++ {
+		if !httpguts.IsTokenRune(rune(m[i])) {
+			return m, fmt.Errorf("method %q is not an HTTP token", m)
+		}
+		if 'a' <= m[i] && m[i] <= 'z' {
+			return checkMethod(strings.ToUpper(m))
+		}
+	}
+	return m, nil
+}
+
+// parseURL parses and checks a request URL as requests' prepare_url does:
+// leading white space dropped, a scheme required, http and https (or a
+// mounted prefix) only, a host required, Unicode host names turned to IDNA.
+func (s *Session) parseURL(raw string) (*url.URL, error) {
+	raw = strings.TrimLeft(raw, " \t\r\n")
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, wrapRawErr("", raw, ErrInvalidURL, err)
+	}
+	if u.Scheme == "" || (u.Opaque != "" && looksLikePort(u.Opaque)) {
+		// "example.com/x" has no scheme; "localhost:8080/x" parses as scheme
+		// "localhost", which requests also reports as a missing scheme.
+		return nil, wrapRawErr("", raw, ErrMissingSchema,
+			fmt.Errorf("no scheme supplied; perhaps you meant https://%s", raw))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		if s.mounted(raw) != nil {
+			return u, nil
+		}
+		return nil, wrapRawErr("", raw, ErrInvalidSchema,
+			fmt.Errorf("no transport for scheme %q", u.Scheme))
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return nil, wrapRawErr("", raw, ErrInvalidURL, errors.New("no host supplied"))
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, wrapRawErr("", raw, ErrInvalidURL, fmt.Errorf("invalid port %q", p))
+		}
+	}
+	if host := u.Hostname(); !isASCII(host) {
+		a, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return nil, wrapRawErr("", raw, ErrInvalidURL, fmt.Errorf("host %q is not a valid IDNA name: %w", host, err))
+		}
+		if p := u.Port(); p != "" {
+			a += ":" + p
+		}
+		u.Host = a
+	}
+	return u, nil
+}
+
+func looksLikePort(opaque string) bool {
+	return opaque[0] >= '0' && opaque[0] <= '9'
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// checkHeader rejects header names and values HTTP does not allow (CR, LF,
+// NUL, ...), so that no header can smuggle another one in.
+func checkHeader(h http.Header) error {
+	for k, vs := range h {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return fmt.Errorf("%w: header name %q", ErrInvalidHeader, k)
+		}
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return fmt.Errorf("%w: value of header %s", ErrInvalidHeader, k)
+			}
+		}
+	}
+	return nil
+}
+
+// checkRequest is Send's check of a request it did not build.
+func checkRequest(req *http.Request) error {
+	if _, err := checkMethod(req.Method); err != nil {
+		return wrapErr(req.Method, req.URL, ErrInvalidMethod, err)
+	}
+	if err := checkHeader(req.Header); err != nil {
+		return wrapErr(req.Method, req.URL, nil, err)
+	}
+	return nil
+}
+
+// encode turns the body options into a body. Byte bodies can always be sent
+// again; a reader only when it can seek back to where it started.
+func (b bodySpec) encode() (body, error) {
+	switch {
+	case b.hasData:
+		return dataBody(b.data)
+	case b.hasJSON:
+		p, err := json.Marshal(b.json)
+		if err != nil {
+			return body{}, fmt.Errorf("%w: %w", ErrInvalidJSON, err)
+		}
+		return bytesBody(p, "application/json"), nil
+	}
+	return body{length: 0}, nil
+}
+
+func dataBody(v any) (body, error) {
+	switch d := v.(type) {
+	case nil:
+		return body{}, nil
+	case map[string]string:
+		f := make(url.Values, len(d))
+		for k, x := range d {
+			f[k] = []string{x}
+		}
+		return formBody(f), nil
+	case url.Values:
+		return formBody(d), nil
+	case map[string][]string:
+		return formBody(url.Values(d)), nil
+	case string:
+		return bytesBody([]byte(d), ""), nil
+	case []byte:
+		return bytesBody(d, ""), nil
+	case io.Reader:
+		return readerBody(d)
+	}
+	return body{}, fmt.Errorf("%w: Data takes a map[string]string, url.Values, string, []byte or io.Reader, not %T", ErrInvalidBody, v)
+}
+
+func formBody(f url.Values) body {
+	return bytesBody([]byte(f.Encode()), "application/x-www-form-urlencoded")
+}
+
+func bytesBody(p []byte, contentType string) body {
+	return body{
+		r:           io.NopCloser(bytes.NewReader(p)),
+		length:      int64(len(p)),
+		getBody:     func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(p)), nil },
+		contentType: contentType,
+	}
+}
+
+// readerBody sends a reader as it is. Its length is known for in-memory
+// readers and regular files; it can be sent again if it can seek.
+func readerBody(r io.Reader) (body, error) {
+	b := body{length: -1}
+	switch x := r.(type) {
+	case *bytes.Reader:
+		b.length = int64(x.Len())
+	case *strings.Reader:
+		b.length = int64(x.Len())
+	case *bytes.Buffer:
+		return bytesBody(bytes.Clone(x.Bytes()), ""), nil
+	case *os.File:
+		if fi, err := x.Stat(); err == nil && fi.Mode().IsRegular() {
+			if off, err := x.Seek(0, io.SeekCurrent); err == nil {
+				b.length = fi.Size() - off
+			}
+		}
+	}
+	// The reader stays the caller's: it is read, never closed.
+	b.r = io.NopCloser(r)
+	if sk, ok := r.(io.Seeker); ok {
+		if start, err := sk.Seek(0, io.SeekCurrent); err == nil {
+			b.getBody = func() (io.ReadCloser, error) {
+				if _, err := sk.Seek(start, io.SeekStart); err != nil {
+					return nil, fmt.Errorf("%w: %w", ErrUnrewindableBody, err)
+				}
+				return io.NopCloser(r), nil
+			}
+		}
+	}
+	if b.length == 0 {
+		// An empty reader is sent with Content-Length: 0, not chunked.
+		b.r, b.getBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+	}
+	return b, nil
+}

@@ -1,0 +1,277 @@
+package requests
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-requests/requests/internal/charset"
+	"github.com/go-requests/requests/internal/decode"
+)
+
+// acceptEncoding advertises only the codings the library decodes.
+const acceptEncoding = decode.AcceptEncoding
+
+// drainLimit bounds the bytes read from a redirect hop's body so that its
+// connection can be reused; a longer body closes the connection instead.
+const drainLimit = 64 << 10
+
+// Response is a server's answer to a call (requests.Response). By default its
+// body has been read in full and its connection returned to the pool, so
+// Close is optional. With Stream(true) the body is still open: read it with
+// Body, IterContent or IterLines, and Close the Response.
+type Response struct {
+	StatusCode int           // 200
+	Reason     string        // "OK", the text after the status code
+	Headers    http.Header   // response headers; Get is case-insensitive
+	URL        string        // the final URL, after redirects
+	History    []*Response   // the redirects that led here, oldest first; their bodies are drained
+	Elapsed    time.Duration // from sending the request to parsing the response headers
+	Request    *http.Request // the request that produced this response
+	// Encoding is the charset Text decodes with: from the Content-Type, or
+	// empty to let Text guess it from the body (ApparentEncoding). Set it
+	// before Text to override, as in requests.
+	Encoding string
+
+	raw  *http.Response
+	call *call
+
+	mu       sync.Mutex
+	content  []byte
+	loaded   bool  // content holds the whole decoded body
+	consumed bool  // the stream was handed out or read
+	bodyErr  error // why the body could not be read
+	closed   bool
+}
+
+func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl *call) *Response {
+	reason := hr.Status
+	if i := strings.IndexByte(reason, ' '); i >= 0 {
+		reason = reason[i+1:]
+	} else {
+		reason = http.StatusText(hr.StatusCode)
+	}
+	return &Response{
+		StatusCode: hr.StatusCode,
+		Reason:     reason,
+		Headers:    hr.Header,
+		URL:        req.URL.String(),
+		Elapsed:    elapsed,
+		Request:    req,
+		Encoding:   charset.FromContentType(hr.Header.Get("Content-Type")),
+		raw:        hr,
+		call:       cl,
+	}
+}
+
+// hasBody reports whether the response can carry a body at all.
+func (r *Response) hasBody() bool {
+	return r.Request.Method != http.MethodHead && r.StatusCode != http.StatusNoContent &&
+		r.StatusCode != http.StatusNotModified && r.StatusCode >= 200
+}
+
+// open returns the decoded body as a stream: the read timeout enforced on
+// every read, the Content-Encoding undone, the size guard applied.
+func (r *Response) open(limit int64) (io.ReadCloser, error) {
+	var rc io.ReadCloser = r.raw.Body
+	if r.call.cfg.readTimeout > 0 {
+		rc = &timedBody{rc: rc, c: r.call}
+	}
+	if enc := r.raw.Header["Content-Encoding"]; len(enc) > 0 && r.hasBody() {
+		d, err := decode.NewReaderValues(rc, enc, limit)
+		if err != nil {
+			rc.Close()
+			return nil, err
+		}
+		return d, nil
+	}
+	return rc, nil
+}
+
+// load reads the whole body into memory and closes it, which returns the
+// connection to the pool.
+func (r *Response) load() error {
+	limit := r.call.cfg.maxBody
+	rc, err := r.open(limit)
+	if err == nil {
+		r.content, err = readAll(rc, r.raw.ContentLength, limit)
+		rc.Close()
+	}
+	r.loaded, r.consumed = true, true
+	if err != nil {
+		r.content = nil
+		r.bodyErr = r.bodyError(err)
+		return r.bodyErr
+	}
+	return nil
+}
+
+// bodyError classifies an error met while reading the body.
+func (r *Response) bodyError(err error) error {
+	var k error
+	switch {
+	case errors.Is(err, decode.ErrBodyTooLarge):
+		k = ErrBodyTooLarge
+	case errors.Is(err, decode.ErrDecode):
+		k = ErrContentDecoding
+	default:
+		k = classify(err, r.call.timeoutCause())
+	}
+	return wrapErr(r.Request.Method, r.Request.URL, k, err)
+}
+
+// readAll reads rc to its end, sized by the Content-Length when known, and
+// fails with ErrBodyTooLarge past limit (when limit > 0).
+func readAll(rc io.Reader, length, limit int64) ([]byte, error) {
+	if limit > 0 && length > limit {
+		return nil, fmt.Errorf("%w: Content-Length %d exceeds %d", ErrBodyTooLarge, length, limit)
+	}
+	size := int64(512)
+	if length >= 0 && length < 64<<20 {
+		size = length + 1 // +1 so that EOF is seen without growing
+	}
+	buf := make([]byte, 0, size)
+	for {
+		n, err := rc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if limit > 0 && int64(len(buf)) > limit {
+			return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, limit)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+}
+
+// discard drains a redirect hop's body, raw and bounded, and closes it.
+func (r *Response) discard() {
+	var rc io.ReadCloser = r.raw.Body
+	if r.call.cfg.readTimeout > 0 {
+		rc = &timedBody{rc: rc, c: r.call}
+	}
+	io.CopyN(io.Discard, rc, drainLimit)
+	rc.Close()
+	r.loaded, r.consumed, r.closed = true, true, true
+}
+
+// OK reports whether the status is below 400 (requests' r.ok).
+func (r *Response) OK() bool { return r.StatusCode < 400 }
+
+// Raise returns an *HTTPError for a 4xx or 5xx status and nil otherwise
+// (requests' raise_for_status). Its message reads
+// "404 Client Error: Not Found for url: https://example.com/x".
+func (r *Response) Raise() error {
+	if r.StatusCode >= 400 && r.StatusCode < 600 {
+		return &HTTPError{Response: r}
+	}
+	return nil
+}
+
+// Content returns the body decoded from its Content-Encoding (requests'
+// r.content). For a streamed response it reads the rest of the body first;
+// if that fails, or the stream was already consumed, it returns nil and
+// JSON reports why.
+func (r *Response) Content() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.loaded {
+		if r.consumed {
+			r.bodyErr = wrapErr(r.Request.Method, r.Request.URL, ErrStreamConsumed, nil)
+			return nil
+		}
+		r.load()
+		r.call.release()
+	}
+	return r.content
+}
+
+// Text returns the body as a string, decoded from Encoding, or from the
+// charset guessed from the body when Encoding is empty (requests' r.text).
+// Bytes that do not decode become U+FFFD; the result is always valid UTF-8.
+func (r *Response) Text() string {
+	b := r.Content()
+	enc := r.Encoding
+	if enc == "" {
+		enc = charset.Sniff(b)
+	}
+	return charset.Decode(b, enc)
+}
+
+// ApparentEncoding guesses the body's charset from its bytes (requests'
+// r.apparent_encoding), for bodies whose Content-Type names none.
+func (r *Response) ApparentEncoding() string { return charset.Sniff(r.Content()) }
+
+// JSON decodes the body into v (requests' r.json()). A body that is not JSON
+// fails with ErrJSONDecode; UTF-16 and UTF-32 bodies are recognised as
+// requests does.
+func (r *Response) JSON(v any) error {
+	b := r.Content()
+	if b == nil && r.bodyErr != nil {
+		return r.bodyErr
+	}
+	b, err := charset.ToUTF8JSON(b)
+	if err == nil {
+		if len(bytes.TrimSpace(b)) == 0 {
+			err = errors.New("empty body")
+		} else {
+			err = json.Unmarshal(b, v)
+		}
+	}
+	if err != nil {
+		return wrapErr(r.Request.Method, r.Request.URL, ErrJSONDecode, err)
+	}
+	return nil
+}
+
+// Cookies returns the cookies the response set (its Set-Cookie headers).
+func (r *Response) Cookies() []*http.Cookie { return r.raw.Cookies() }
+
+// IsRedirect reports whether the response is a redirect that would be
+// followed: a 301, 302, 303, 307 or 308 with a Location (requests' r.is_redirect).
+func (r *Response) IsRedirect() bool {
+	switch r.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return r.Headers.Get("Location") != ""
+	}
+	return false
+}
+
+// IsPermanentRedirect reports whether the response is a 301 or 308 with a
+// Location (requests' r.is_permanent_redirect).
+func (r *Response) IsPermanentRedirect() bool {
+	return (r.StatusCode == http.StatusMovedPermanently || r.StatusCode == http.StatusPermanentRedirect) &&
+		r.Headers.Get("Location") != ""
+}
+
+// Close releases the response: for a streamed body, the connection (returned
+// to the pool if the body was read to its end) and the call's timer. It is
+// idempotent and safe on a buffered Response, where it does nothing.
+func (r *Response) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if !r.loaded {
+		r.raw.Body.Close()
+	}
+	r.call.release()
+	return nil
+}
+
+// String describes the response as requests' repr does: <Response [200]>.
+func (r *Response) String() string { return fmt.Sprintf("<Response [%d]>", r.StatusCode) }

@@ -1,0 +1,84 @@
+package requests
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+)
+
+// Verify turns TLS certificate verification on or off (requests'
+// verify=False). Off is for tests against self-signed servers only: the
+// connection is then open to interception. Connections made with
+// verification off are pooled apart and never serve a verified call.
+func Verify(on bool) Option {
+	return optionFunc(func(c *config) { c.tls.insecure = !on })
+}
+
+// CABundle trusts the certificates in the PEM file at path instead of the
+// system roots (requests' verify="/path/ca.pem").
+func CABundle(path string) Option {
+	return optionFunc(func(c *config) { c.tls.caBundle = path })
+}
+
+// Cert presents the client certificate in certFile with the private key in
+// keyFile (requests' cert=(cert, key)). Both are PEM; keyFile may be empty
+// when certFile holds the key too.
+func Cert(certFile, keyFile string) Option {
+	return optionFunc(func(c *config) { c.tls.certFile, c.tls.keyFile = certFile, keyFile })
+}
+
+// tlsKey is everything that makes one TLS configuration differ from another.
+// Each distinct key gets its own Transport, so that a connection is never
+// reused under settings other than the ones it was made with.
+type tlsKey struct {
+	insecure bool
+	caBundle string
+	certFile string
+	keyFile  string
+}
+
+// resolve fills in the CA bundle from the environment, as requests does when
+// trust_env is on and no bundle was given.
+func (k tlsKey) resolve(trustEnv bool) tlsKey {
+	if k.caBundle == "" && trustEnv && !k.insecure {
+		if p := os.Getenv("REQUESTS_CA_BUNDLE"); p != "" {
+			k.caBundle = p
+		} else if p := os.Getenv("CURL_CA_BUNDLE"); p != "" {
+			k.caBundle = p
+		}
+	}
+	return k
+}
+
+// config builds the tls.Config for the key. Files are read once, when the
+// Session first needs this configuration.
+func (k tlsKey) config() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if k.insecure {
+		cfg.InsecureSkipVerify = true
+	}
+	if k.caBundle != "" {
+		pem, err := os.ReadFile(k.caBundle)
+		if err != nil {
+			return nil, fmt.Errorf("reading CA bundle: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA bundle %s holds no PEM certificate", k.caBundle)
+		}
+		cfg.RootCAs = pool
+	}
+	if k.certFile != "" {
+		keyFile := k.keyFile
+		if keyFile == "" {
+			keyFile = k.certFile
+		}
+		cert, err := tls.LoadX509KeyPair(k.certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}

@@ -1,0 +1,116 @@
+package requests
+
+import (
+	"context"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Transport tuning shared by every Session. Named so that a reader can see
+// them; they are not meant to be changed at run time.
+const (
+	// idleConnTimeout is how long an idle pooled connection is kept.
+	idleConnTimeout = 90 * time.Second
+	// maxResponseHeaderBytes bounds the response headers a server may send.
+	maxResponseHeaderBytes = 1 << 20
+	// h2PingAfter: an HTTP/2 connection silent this long is probed with a
+	// ping, and closed if the ping is not answered within h2PingTimeout, so a
+	// dead connection is not handed to the next call.
+	h2PingAfter   = 30 * time.Second
+	h2PingTimeout = 15 * time.Second
+)
+
+// dialer is the one net.Dialer behind every Session. It carries no timeout of
+// its own: the connect timeout of the call that causes a dial bounds it.
+var dialer = &net.Dialer{KeepAlive: 30 * time.Second}
+
+// dialContext dials for a call, bounded by the call's connect timeout. The
+// Transport keeps the values of the request's context for the dial (not its
+// cancellation), so the call can be found here.
+func dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	cl := callOf(ctx)
+	if cl == nil {
+		return dialer.DialContext(ctx, network, addr)
+	}
+	if d := cl.cfg.connectTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	if cl.cfg.dial != nil {
+		return cl.cfg.dial(ctx, network, addr)
+	}
+	return dialer.DialContext(ctx, network, addr)
+}
+
+// newTransport builds the tuned Transport for one TLS configuration.
+func newTransport(key tlsKey, c *config) (*http.Transport, error) {
+	tlsCfg, err := key.config()
+	if err != nil {
+		return nil, err
+	}
+	return &http.Transport{
+		Proxy:                  proxyForRequest,
+		OnProxyConnectResponse: checkProxyConnect,
+		DialContext:            dialContext,
+		TLSClientConfig:        tlsCfg,
+		TLSHandshakeTimeout:    c.connectTimeout,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConnsPerHost:    c.poolSize,
+		IdleConnTimeout:        idleConnTimeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
+		// The library sends its own Accept-Encoding and decodes the body
+		// itself, for brotli and zstd and for the body size guard.
+		DisableCompression: true,
+		HTTP2: &http.HTTP2Config{
+			SendPingTimeout: h2PingAfter,
+			PingTimeout:     h2PingTimeout,
+		},
+	}, nil
+}
+
+// transport returns the Session's Transport for the call's TLS configuration,
+// creating it on first use.
+func (s *Session) transport(c *config) (*http.Transport, error) {
+	key := c.tls.resolve(c.trustEnv)
+	if m := s.transports.Load(); m != nil {
+		if t, ok := (*m)[key]; ok {
+			return t, nil
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.transports.Load()
+	if old != nil {
+		if t, ok := (*old)[key]; ok {
+			return t, nil
+		}
+	}
+	t, err := newTransport(key, s.cfg.Load())
+	if err != nil {
+		return nil, err
+	}
+	// Copy on write: calls look transports up without a lock.
+	m := make(map[tlsKey]*http.Transport, 1)
+	if old != nil {
+		maps.Copy(m, *old)
+	}
+	m[key] = t
+	s.transports.Store(&m)
+	return t, nil
+}
+
+// roundTripper picks what sends req: a mounted RoundTripper for its URL, or
+// the Session's Transport for the call's TLS settings.
+func (s *Session) roundTripper(c *config, u *url.URL) (http.RoundTripper, error) {
+	if s.mounts.Load() != nil {
+		if rt := s.mounted(u.String()); rt != nil {
+			return rt, nil
+		}
+	}
+	return s.transport(c)
+}
