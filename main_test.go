@@ -1,20 +1,59 @@
-package requests
+package requests_test
 
 import (
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 	"go.uber.org/goleak"
+
+	"github.com/go-requests/requests"
 )
+
+// The examples show the URLs users copy (https://httpbin.org/...) and still
+// run offline: that prefix is mounted onto an in-process go-httpbin served
+// on 127.0.0.1 over a real socket.
+var (
+	exampleServer = httptest.NewServer(httpbin.New().Handler())
+	offline       = toLocal(exampleServer.URL)
+)
+
+func init() {
+	requests.DefaultSession.Mount("https://httpbin.org/", offline)
+}
+
+// toLocal returns a RoundTripper that sends every request to base instead of
+// the host in its URL.
+func toLocal(base string) http.RoundTripper {
+	u, err := url.Parse(base)
+	if err != nil {
+		panic(err)
+	}
+	return &redirector{target: u, rt: &http.Transport{}}
+}
+
+type redirector struct {
+	target *url.URL
+	rt     *http.Transport
+}
+
+func (r *redirector) RoundTrip(req *http.Request) (*http.Response, error) {
+	out := req.Clone(req.Context())
+	out.URL.Scheme, out.URL.Host, out.Host = r.target.Scheme, r.target.Host, ""
+	return r.rt.RoundTrip(out)
+}
+
+func (r *redirector) CloseIdleConnections() { r.rt.CloseIdleConnections() }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	// The package-level Session pools connections on purpose; let them go
 	// before looking for leaked goroutines.
-	closeIdle(DefaultSession)
+	requests.DefaultSession.Close()
+	exampleServer.Close()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			os.Stderr.WriteString("goleak: " + err.Error() + "\n")
@@ -22,33 +61,4 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// closeIdle drops a Session's idle connections without closing it.
-func closeIdle(s *Session) {
-	if m := s.transports.Load(); m != nil {
-		for _, t := range *m {
-			t.CloseIdleConnections()
-		}
-	}
-}
-
-// newHTTPBin starts an in-process go-httpbin on 127.0.0.1, closed when the
-// test ends. Its body and duration caps are raised for large and slow tests.
-func newHTTPBin(t testing.TB) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(httpbin.New(
-		httpbin.WithMaxBodySize(256<<20),
-		httpbin.WithMaxDuration(30*time.Second),
-	).Handler())
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// newSession returns a Session closed when the test ends.
-func testSession(t testing.TB, opts ...Option) *Session {
-	t.Helper()
-	s := NewSession(opts...)
-	t.Cleanup(func() { s.Close() })
-	return s
 }
