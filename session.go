@@ -432,7 +432,11 @@ func (s *Session) attempt(cl *call, req *http.Request) (*Response, error) {
 	hr, err := rt.RoundTrip(req)
 	cl.stop()
 	if err != nil {
-		return nil, wrapErr(req.Method, req.URL, classify(err, cl.timeoutCause()), err)
+		cause := cl.timeoutCause()
+		if cause != nil {
+			err = cl.timeoutErr(cause)
+		}
+		return nil, wrapErr(req.Method, req.URL, classify(err, cause), err)
 	}
 	elapsed := time.Since(start)
 	if len(hr.Header["Set-Cookie"]) > 0 {

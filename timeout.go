@@ -143,6 +143,22 @@ func (c *call) timeoutCause() error {
 	return nil
 }
 
+// timeoutErr describes the timeout that ended the call, as a net.Error.
+func (c *call) timeoutErr(cause error) error {
+	if cause == ErrConnectTimeout {
+		return &timeoutError{msg: "no connection within " + c.cfg.connectTimeout.String()}
+	}
+	return &timeoutError{msg: "server sent nothing for " + c.cfg.readTimeout.String()}
+}
+
+// timeoutError is the cause of a timeout the call fired. It is a net.Error
+// whose Timeout is true, like the errors of a deadline on a connection.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string   { return e.msg }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
+
 // release frees the call's timer and context once nothing more will be read.
 // It is idempotent.
 func (c *call) release() {
@@ -166,7 +182,7 @@ func (b *timedBody) Read(p []byte) (int, error) {
 	b.c.stop()
 	if err != nil && err != io.EOF {
 		if cause := b.c.timeoutCause(); cause != nil {
-			err = cause
+			err = b.c.timeoutErr(cause)
 		}
 	}
 	return n, err

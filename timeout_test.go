@@ -1,0 +1,149 @@
+package requests
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-requests/requests/internal/faultkit"
+)
+
+// Generous bounds only: the machines are shared, so these tests check that a
+// call ends, and with which error, never how fast.
+const bound = 10 * time.Second
+
+func elapsed(t *testing.T, f func()) time.Duration {
+	t.Helper()
+	start := time.Now()
+	f()
+	d := time.Since(start)
+	assert.Less(t, d, bound, "the call must end within its timeout's bound")
+	return d
+}
+
+func TestReadTimeoutBeforeHeaders(t *testing.T) {
+	srv := faultkit.Listen(t, faultkit.Stall())
+	var err error
+	elapsed(t, func() { _, err = testSession(t).Get(srv.URL, Timeout(200*time.Millisecond)) })
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrReadTimeout)
+	assert.ErrorIs(t, err, ErrTimeout)
+	assert.NotErrorIs(t, err, ErrConnection)
+}
+
+func TestReadTimeoutMidBody(t *testing.T) {
+	srv := faultkit.Listen(t, faultkit.RespondKeepOpen(faultkit.CRLF("HTTP/1.1 200 OK\nContent-Length: 100\n\npartial")))
+	var err error
+	elapsed(t, func() { _, err = testSession(t).Get(srv.URL, ReadTimeout(200*time.Millisecond)) })
+	assert.ErrorIs(t, err, ErrReadTimeout)
+}
+
+func TestSlowSteadyBodySucceeds(t *testing.T) {
+	// 12 chunks 50ms apart take 600ms in all, three times the read timeout,
+	// but no single wait comes near it.
+	body := strings.Repeat("x", 12)
+	srv := faultkit.Listen(t, faultkit.Drip(faultkit.CRLF("HTTP/1.1 200 OK\nContent-Length: 12\n\n"),
+		faultkit.Split([]byte(body), 1), 50*time.Millisecond))
+	r, err := testSession(t).Get(srv.URL, Timeout(400*time.Millisecond))
+	require.NoError(t, err)
+	assert.Equal(t, body, string(r.Content()))
+}
+
+func TestConnectTimeoutOnStalledTLSHandshake(t *testing.T) {
+	srv := faultkit.Listen(t, faultkit.StallTLSHandshake())
+	var err error
+	elapsed(t, func() {
+		_, err = testSession(t).Get("https://"+srv.Addr+"/", ConnectTimeout(200*time.Millisecond), ReadTimeout(time.Minute))
+	})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrConnectTimeout)
+	assert.ErrorIs(t, err, ErrConnection, "a connect timeout is a connection error too")
+	assert.ErrorIs(t, err, ErrTimeout)
+}
+
+func TestConnectTimeoutOnStalledDial(t *testing.T) {
+	// A listener whose accept queue is full drops further SYNs, so the dial
+	// hangs as it would towards a host that does not answer.
+	addr := fullBacklog(t)
+	var err error
+	elapsed(t, func() { _, err = testSession(t).Get("http://"+addr+"/", Timeout(300*time.Millisecond)) })
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrConnectTimeout)
+	var ne net.Error
+	assert.ErrorAs(t, err, &ne)
+}
+
+// fullBacklog returns the address of a loopback listener with a backlog of
+// one that never accepts, with its queue already filled.
+func fullBacklog(t *testing.T) string {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { syscall.Close(fd) })
+	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	require.NoError(t, syscall.Listen(fd, 0))
+	sa, err := syscall.Getsockname(fd)
+	require.NoError(t, err)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	// Fill the queue: these connects complete; later ones hang.
+	for range 3 {
+		d := net.Dialer{Timeout: 200 * time.Millisecond}
+		if c, err := d.Dial("tcp", addr); err == nil {
+			t.Cleanup(func() { c.Close() })
+		}
+	}
+	return addr
+}
+
+func TestSlowConsumerOfStreamIsNotTimedOut(t *testing.T) {
+	srv := newHTTPBin(t)
+	r, err := testSession(t).Get(srv.URL+"/bytes/100", Stream(true), ReadTimeout(100*time.Millisecond))
+	require.NoError(t, err)
+	defer r.Close()
+	time.Sleep(300 * time.Millisecond) // the caller is busy; the server is not late
+	assert.Len(t, r.Content(), 100)
+}
+
+func TestNoTimeoutWhenAskedFor(t *testing.T) {
+	srv := newHTTPBin(t)
+	s := testSession(t, Timeout(0))
+	r, err := s.Get(srv.URL + "/delay/1")
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+}
+
+func TestDefaultTimeoutsAreSet(t *testing.T) {
+	c := NewSession().cfg.Load()
+	assert.Equal(t, DefaultConnectTimeout, c.connectTimeout)
+	assert.Equal(t, DefaultReadTimeout, c.readTimeout)
+	assert.Positive(t, c.connectTimeout)
+	assert.Positive(t, c.readTimeout)
+}
+
+func TestCancelWhileWaitingForHeaders(t *testing.T) {
+	srv := faultkit.Listen(t, faultkit.Stall())
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	var err error
+	elapsed(t, func() { _, err = testSession(t).Get(srv.URL, Context(ctx)) })
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, ErrTimeout)
+}
+
+func TestTruncatedBody(t *testing.T) {
+	srv := faultkit.Listen(t, faultkit.CloseMidBody(faultkit.CRLF("HTTP/1.1 200 OK\nContent-Length: 100\n\n"), []byte("short")))
+	_, err := testSession(t).Get(srv.URL)
+	assert.ErrorIs(t, err, ErrChunkedEncoding)
+}
+
+func TestConnectionResetBeforeResponse(t *testing.T) {
+	srv := faultkit.Listen(t, faultkit.Reset())
+	_, err := testSession(t).Get(srv.URL)
+	assert.ErrorIs(t, err, ErrConnection)
+}
