@@ -55,6 +55,7 @@ func StartTLSServer(t testing.TB, h http.Handler, opts ServerOptions) *httptest.
 // testWriter sends each write to t.Log.
 type testWriter struct{ t testing.TB }
 
+// Write logs p, without its trailing newline, as one line.
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(strings.TrimSuffix(string(p), "\n"))

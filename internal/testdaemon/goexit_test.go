@@ -1,0 +1,5 @@
+package testdaemon_test
+
+import "runtime"
+
+func runtimeGoexit() { runtime.Goexit() }
