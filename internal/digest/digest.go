@@ -29,9 +29,9 @@ import (
 // the request body, and Authorization was called without one.
 var ErrBodyRequired = errors.New("digest: qop=auth-int needs the request body")
 
-// ErrInvalidUsername means the username holds control characters, which
-// cannot be carried in a header.
-var ErrInvalidUsername = errors.New("digest: username contains control characters")
+// ErrControlChar means the username or uri holds control characters, which
+// cannot be carried in a header (and could forge other header lines).
+var ErrControlChar = errors.New("digest: control character in username or uri")
 
 // ErrNonceExhausted means the nonce count for the current nonce reached its
 // 8-hex-digit limit; a new challenge is needed.
@@ -181,8 +181,8 @@ func (c *Client) evictOldest() {
 // means unknown, and then only qop=auth or no qop is used. It returns
 // ErrNoChallenge before the first Update. Each call uses the next nonce count.
 func (c *Client) Authorization(method, uri string, body []byte) (string, error) {
-	if strings.IndexFunc(c.username, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		return "", ErrInvalidUsername
+	if hasCTL(c.username) || hasCTL(uri) {
+		return "", ErrControlChar
 	}
 	c.mu.Lock()
 	s := c.current
@@ -287,6 +287,17 @@ func (c *Client) Authorization(method, uri string, body []byte) (string, error) 
 		b.WriteString(", userhash=true")
 	}
 	return b.String(), nil
+}
+
+// hasCTL reports control characters other than HTAB, which quoted-strings
+// cannot carry.
+func hasCTL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isCTL(s[i]) && s[i] != '\t' {
+			return true
+		}
+	}
+	return false
 }
 
 func hashFunc(a Algorithm) func() hash.Hash {

@@ -267,11 +267,13 @@ func TestAuthorizationErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		client  *Client
+		uri     string
 		ch      *Challenge
 		wantErr error
 	}{
 		{name: "no challenge yet", client: New("u", "p"), wantErr: ErrNoChallenge},
-		{name: "control character in username", client: New("u\r\nX-Evil: 1", "p"), ch: &Challenge{Realm: "r", Nonce: "n"}, wantErr: ErrInvalidUsername},
+		{name: "control character in username", client: New("u\r\nX-Evil: 1", "p"), ch: &Challenge{Realm: "r", Nonce: "n"}, wantErr: ErrControlChar},
+		{name: "control character in uri", client: New("u", "p"), uri: "/a\nb", ch: &Challenge{Realm: "r", Nonce: "n"}, wantErr: ErrControlChar},
 		{name: "cnonce failure", client: New("u", "p", WithCnonce(func() (string, error) { return "", cnonceErr })), ch: &Challenge{Realm: "r", Nonce: "n", QOP: []string{"auth"}}, wantErr: cnonceErr},
 		{name: "unknown algorithm value", client: New("u", "p"), ch: &Challenge{Realm: "r", Nonce: "n", Algorithm: Algorithm(99)}, wantErr: ErrUnsupported},
 	}
@@ -280,14 +282,18 @@ func TestAuthorizationErrors(t *testing.T) {
 			if tt.ch != nil {
 				tt.client.Update(tt.ch)
 			}
-			_, err := tt.client.Authorization("GET", "/", nil)
+			uri := tt.uri
+			if uri == "" {
+				uri = "/"
+			}
+			_, err := tt.client.Authorization("GET", uri, nil)
 			require.ErrorIs(t, err, tt.wantErr)
 		})
 	}
 }
 
 func TestQuotingAndUTF8(t *testing.T) {
-	c := New(`Jäsøn "the" \ Doe`, "pässwörd", fixedCnonce("c"))
+	c := New("Jäsøn \"the\" \\ Doe", "pässwörd", fixedCnonce("c"))
 	c.Update(mustChallenge(t, `Digest realm="r \"x\"", nonce="n\\1", opaque="o", qop=auth`))
 	h, err := c.Authorization("GET", `/a?b="c"`, nil)
 	require.NoError(t, err)
