@@ -25,6 +25,7 @@ type SyntaxError struct {
 	Msg    string
 }
 
+// Error describes the fault and its offset.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("digest: malformed challenge at offset %d: %s", e.Offset, e.Msg)
 }
@@ -39,6 +40,7 @@ type ChallengeError struct {
 	Err    error
 }
 
+// Error names the parameter and why it cannot be answered.
 func (e *ChallengeError) Error() string {
 	if e.Value != "" {
 		return fmt.Sprintf("digest: challenge parameter %s=%q: %s", e.Param, e.Value, e.Reason)
@@ -56,12 +58,12 @@ type Algorithm int
 // The algorithms of RFC 7616 section 6.1; the -sess variants hash the client
 // nonce into the session key (section 3.4.2).
 const (
-	MD5 Algorithm = iota
-	MD5Sess
-	SHA256
-	SHA256Sess
-	SHA512_256
-	SHA512_256Sess
+	MD5            Algorithm = iota // MD5, the default
+	MD5Sess                         // MD5-sess
+	SHA256                          // SHA-256
+	SHA256Sess                      // SHA-256-sess
+	SHA512_256                      // SHA-512-256 (SHA-512/256)
+	SHA512_256Sess                  // SHA-512-256-sess
 )
 
 var algorithmNames = [...]string{
@@ -113,8 +115,11 @@ func parseAlgorithm(s string) (Algorithm, bool) {
 // Challenge is one parsed Digest challenge (RFC 7616 section 3.3). Values are
 // unquoted and unescaped.
 type Challenge struct {
-	Realm  string
-	Nonce  string
+	// Realm names the protection space; the Client keys its state by it.
+	Realm string
+	// Nonce is the server nonce the answer is computed over.
+	Nonce string
+	// Opaque is echoed back unchanged when not empty.
 	Opaque string
 	// Algorithm is MD5 when the challenge does not name one.
 	Algorithm Algorithm

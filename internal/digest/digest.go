@@ -75,7 +75,7 @@ type Option func(*Client)
 
 // WithCnonce replaces the client nonce generator, which by default returns 16
 // random bytes from crypto/rand in hex. Tests use it to reproduce known
-// answers; the values must not contain a double quote.
+// answers; values should be printable ASCII.
 func WithCnonce(f func() (string, error)) Option {
 	return func(c *Client) { c.cnonce = f }
 }
@@ -88,9 +88,11 @@ func WithUserhash() Option {
 	return func(c *Client) { c.userhash = true }
 }
 
-// Client holds credentials, the last challenge of each realm and the nonce
-// counts. It is safe for concurrent use; one Client serves one set of
-// credentials.
+// Client holds credentials, the last challenge of each realm (up to 16) and
+// their nonce counts, so that returning to a realm continues its count.
+// Authorization answers the realm most recently passed to Update. It is safe
+// for concurrent use; one Client serves one set of credentials, typically
+// per host.
 type Client struct {
 	username string
 	password string

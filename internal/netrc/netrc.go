@@ -17,8 +17,12 @@
 // comment is recognised after trailing whitespace and as '#word more' at top
 // level (Python reports a bad token there); an empty quoted token where a
 // keyword is expected is an error (Python silently stops reading); error
-// lines are those where the offending token starts. Python's file permission
-// check does not apply, as requests always names the file explicitly.
+// lines are those where the offending token starts. Two choices differ on
+// valid input: machine names match hosts case-insensitively (Python compares
+// exactly; requests passes the lower-cased URL host, so lower-case names
+// behave alike), and "machine default" is an ordinary host rather than the
+// default entry. Python's file permission check does not apply, as requests
+// always names the file explicitly.
 package netrc
 
 import (
@@ -38,6 +42,7 @@ type ParseError struct {
 	Msg  string
 }
 
+// Error gives the path, if known, the line and the fault.
 func (e *ParseError) Error() string {
 	if e.Path != "" {
 		return fmt.Sprintf("netrc: %s:%d: %s", e.Path, e.Line, e.Msg)
@@ -49,9 +54,12 @@ func (e *ParseError) Error() string {
 // empty, as in Python's netrc.authenticators.
 type Entry struct {
 	// Machine is the host name; empty for the default entry.
-	Machine  string
-	Login    string
-	Account  string
+	Machine string
+	// Login is the login (or user) value.
+	Login string
+	// Account is the account value, which requests uses when Login is empty.
+	Account string
+	// Password is the password value.
 	Password string
 }
 

@@ -281,6 +281,17 @@ func TestMachine(t *testing.T) {
 	assert.Empty(t, password)
 }
 
+func TestMachineNamedDefault(t *testing.T) {
+	f, err := Parse(strings.NewReader("machine default login md password mp\n"))
+	require.NoError(t, err)
+	_, _, ok := f.Lookup("example.com")
+	assert.False(t, ok)
+	login, password, ok := f.Lookup("default")
+	assert.True(t, ok)
+	assert.Equal(t, "md", login)
+	assert.Equal(t, "mp", password)
+}
+
 func TestParseFile(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good")
