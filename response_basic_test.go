@@ -1,0 +1,143 @@
+package requests
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestResponseFields(t *testing.T) {
+	srv := newHTTPBin(t)
+	r, err := testSession(t).Get(srv.URL+"/response-headers", Params{"X-Test": "1"})
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+	assert.Equal(t, "OK", r.Reason)
+	assert.Equal(t, "1", r.Headers.Get("x-test"), "header look-ups are case-insensitive")
+	assert.Equal(t, srv.URL+"/response-headers?X-Test=1", r.URL)
+	assert.Positive(t, r.Elapsed)
+	require.NotNil(t, r.Request)
+	assert.Equal(t, "GET", r.Request.Method)
+	assert.Empty(t, r.History)
+	assert.Equal(t, "<Response [200]>", r.String())
+	assert.NoError(t, r.Close())
+	assert.NoError(t, r.Close(), "Close is idempotent")
+}
+
+func TestResponseReasonFromServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(418)
+	}))
+	defer srv.Close()
+	r, err := testSession(t).Get(srv.URL)
+	require.NoError(t, err)
+	assert.Equal(t, "I'm a teapot", r.Reason)
+	assert.EqualError(t, r.Raise(), "418 Client Error: I'm a teapot for url: "+srv.URL)
+}
+
+func TestContentIsDecoded(t *testing.T) {
+	srv := newHTTPBin(t)
+	s := testSession(t)
+	for _, path := range []string{"/gzip", "/deflate"} {
+		r, err := s.Get(srv.URL + path)
+		require.NoError(t, err)
+		var body map[string]any
+		require.NoError(t, r.JSON(&body), path)
+		assert.NotEmpty(t, body)
+	}
+}
+
+// textServer answers with the given Content-Type and raw body bytes.
+func textServer(t *testing.T, contentType string, body []byte) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		} else {
+			w.Header()["Content-Type"] = nil
+		}
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestText(t *testing.T) {
+	s := testSession(t)
+	tests := []struct {
+		name, contentType string
+		body              []byte
+		encoding, text    string
+	}{
+		{"utf-8 declared", "text/plain; charset=utf-8", []byte("grüß"), "utf-8", "grüß"},
+		{"latin-1 declared", "text/plain; charset=ISO-8859-1", []byte("gr\xfc\xdf"), "iso-8859-1", "grüß"},
+		{"text without charset is latin-1", "text/html", []byte("caf\xe9"), "ISO-8859-1", "café"},
+		{"json without charset is utf-8", "application/json", []byte(`"ü"`), "utf-8", `"ü"`},
+		{"no content type: guessed", "", []byte("plain ascii"), "", "plain ascii"},
+		{"undecodable bytes are replaced", "text/plain; charset=utf-8", []byte("a\xffb"), "utf-8", "a\ufffdb"},
+		{"shift_jis", "text/plain; charset=shift_jis", []byte("\x93\xfa\x96\x7b"), "shift_jis", "日本"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := s.Get(textServer(t, tt.contentType, tt.body))
+			require.NoError(t, err)
+			assert.Equal(t, tt.encoding, r.Encoding)
+			assert.Equal(t, tt.text, r.Text())
+			assert.True(t, utf8.ValidString(r.Text()))
+		})
+	}
+}
+
+func TestEncodingCanBeSetBeforeText(t *testing.T) {
+	r, err := testSession(t).Get(textServer(t, "text/plain", []byte("gr\xc3\xbc\xc3\x9f")))
+	require.NoError(t, err)
+	assert.Equal(t, "grÃ¼Ã\u009f", r.Text(), "Latin-1 by default, as requests")
+	r.Encoding = "utf-8"
+	assert.Equal(t, "grüß", r.Text())
+}
+
+func TestJSONErrors(t *testing.T) {
+	s := testSession(t)
+	var v any
+	r, err := s.Get(textServer(t, "application/json", []byte("{not json")))
+	require.NoError(t, err)
+	assert.ErrorIs(t, r.JSON(&v), ErrJSONDecode)
+
+	r, err = s.Get(textServer(t, "application/json", nil))
+	require.NoError(t, err)
+	assert.ErrorIs(t, r.JSON(&v), ErrJSONDecode, "an empty body is not JSON")
+
+	r, err = s.Get(textServer(t, "application/json", []byte("\xff\xfe{\x00}\x00")))
+	require.NoError(t, err)
+	require.NoError(t, r.JSON(&v), "UTF-16 with a BOM, as requests detects it")
+	assert.Equal(t, map[string]any{}, v)
+}
+
+func TestResponseCookies(t *testing.T) {
+	srv := newHTTPBin(t)
+	r, err := testSession(t).Get(srv.URL+"/cookies/set?a=1&b=2", AllowRedirects(false))
+	require.NoError(t, err)
+	names := map[string]string{}
+	for _, c := range r.Cookies() {
+		names[c.Name] = c.Value
+	}
+	assert.Equal(t, map[string]string{"a": "1", "b": "2"}, names)
+}
+
+func TestConnectionReuse(t *testing.T) {
+	var conns remotes
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conns.add(r.RemoteAddr)
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	defer srv.Close()
+	s := testSession(t)
+	for range 200 {
+		r, err := s.Get(srv.URL)
+		require.NoError(t, err)
+		require.Equal(t, 200, r.StatusCode)
+	}
+	assert.Equal(t, 1, conns.count(), "sequential calls reuse one pooled connection")
+}
