@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the whole comparison: every benchmark COUNT times (interleaved, so that
+# a noisy moment hits every client alike), benchstat over the runs, the peak
+# RSS probes, and the Markdown report. Results go to results/.
+#
+#   COUNT=6 BENCHTIME=0.5s TAGS="streambody filesapi" ./run.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+
+COUNT=${COUNT:-6}
+BENCHTIME=${BENCHTIME:-0.5s}
+BENCH=${BENCH:-.}
+TAGS=${TAGS:-}
+BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+out=results
+mkdir -p "$out"
+go test -c -tags "$TAGS" -o "$out/bench.test" .
+go build -tags "$TAGS" -o "$out/rssprobe" ./cmd/rssprobe
+
+echo "== benchmarks: $COUNT runs, -benchtime $BENCHTIME, load: $(uptime | sed 's/.*load/load/')"
+: >"$out/bench.txt"
+for i in $(seq "$COUNT"); do
+	echo "-- run $i/$COUNT"
+	"$out/bench.test" -test.run '^$' -test.bench "$BENCH" -test.benchmem \
+		-test.benchtime "$BENCHTIME" -test.count 1 | tee -a "$out/bench.txt"
+done
+
+echo "== benchstat"
+go run "$BENCHSTAT" -col /client "$out/bench.txt" | tee "$out/benchstat.txt"
+
+echo "== peak RSS"
+"$out/rssprobe" -o "$out/rss.md"
+
+go run ./cmd/report -bench "$out/bench.txt" -rss "$out/rss.md" >"$out/report.md"
+echo "== report written to $out/report.md"
