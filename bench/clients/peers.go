@@ -170,5 +170,3 @@ func retryable() *Client {
 		Close: c.HTTPClient.CloseIdleConnections,
 	}
 }
-
-
