@@ -41,6 +41,7 @@ type Response struct {
 
 	raw  *http.Response
 	call *call
+	tb   timedBody // the body's read timeout, allocated with the Response
 
 	mu       sync.Mutex
 	content  []byte
@@ -77,11 +78,13 @@ func (r *Response) hasBody() bool {
 }
 
 // open returns the decoded body as a stream: the read timeout enforced on
-// every read, the Content-Encoding undone, the size guard applied.
+// every read, the Content-Encoding undone, the size guard applied. The body
+// is opened once per Response (load, or the stream handed out once).
 func (r *Response) open(limit int64) (io.ReadCloser, error) {
 	var rc io.ReadCloser = r.raw.Body
 	if r.call.cfg.readTimeout > 0 {
-		rc = &timedBody{rc: rc, c: r.call}
+		r.tb = timedBody{rc: rc, c: r.call}
+		rc = &r.tb
 	}
 	if enc := r.raw.Header["Content-Encoding"]; len(enc) > 0 && r.hasBody() {
 		d, err := decode.NewReaderValues(rc, enc, limit)
@@ -159,7 +162,8 @@ func readAll(rc io.Reader, length, limit int64) ([]byte, error) {
 func (r *Response) discard() {
 	var rc io.ReadCloser = r.raw.Body
 	if r.call.cfg.readTimeout > 0 {
-		rc = &timedBody{rc: rc, c: r.call}
+		r.tb = timedBody{rc: rc, c: r.call}
+		rc = &r.tb
 	}
 	io.CopyN(io.Discard, rc, drainLimit)
 	rc.Close()
