@@ -315,12 +315,11 @@ func (s *Session) Options(url string, opts ...Option) (*Response, error) {
 // in full and the connection returned to the pool before it returns. On
 // error the Response is nil and nothing needs closing.
 func (s *Session) Do(method, rawURL string, opts ...Option) (*Response, error) {
-	c := s.callConfig(opts)
 	if s.closed.Load() {
 		return nil, wrapRawErr(method, rawURL, ErrSessionClosed, nil)
 	}
-	cl := newCall(c)
-	req, err := s.build(cl, c, method, rawURL)
+	cl := s.newCall(opts)
+	req, err := s.build(cl, cl.cfg, method, rawURL)
 	if err != nil {
 		cl.release()
 		return nil, err

@@ -29,6 +29,7 @@ type call struct {
 	context.Context
 	cfg    *config
 	cancel context.CancelCauseFunc
+	own    config // cfg, when the call merged its options itself (Do)
 
 	mu        sync.Mutex // guards timer creation
 	timer     *time.Timer
@@ -45,7 +46,24 @@ type callKey struct{}
 var errNilRequest = errors.New("nil request")
 
 func newCall(c *config) *call {
-	cl := &call{cfg: c, jar: c.jar}
+	cl := &call{}
+	cl.init(c)
+	return cl
+}
+
+// newCall starts a call with the Session's defaults and opts applied, its
+// settings allocated with it.
+func (s *Session) newCall(opts []Option) *call {
+	cl := &call{own: *s.cfg.Load()}
+	for _, o := range opts {
+		o.apply(&cl.own)
+	}
+	cl.init(&cl.own)
+	return cl
+}
+
+func (cl *call) init(c *config) {
+	cl.cfg, cl.jar = c, c.jar
 	parent := c.ctx
 	if parent == nil {
 		parent = context.Background()
@@ -55,7 +73,6 @@ func newCall(c *config) *call {
 		cl.trace.GotConn = cl.gotConn
 		cl.trace.WroteRequest = cl.wroteRequest
 	}
-	return cl
 }
 
 // Value hands the call to the transport's hooks.
