@@ -36,6 +36,7 @@ type call struct {
 	reading   atomic.Bool // phase: false while connecting
 	released  atomic.Bool
 	trace     httptrace.ClientTrace
+	ownTrace  bool           // Value hands out trace itself, without a context layer
 	jar       http.CookieJar // the call's jar: the Session's, or one for this call only
 	ephemeral bool           // jar is made for this call on the first Set-Cookie
 }
@@ -72,7 +73,31 @@ func (cl *call) init(c *config) {
 	if c.connectTimeout > 0 || c.readTimeout > 0 {
 		cl.trace.GotConn = cl.gotConn
 		cl.trace.WroteRequest = cl.wroteRequest
+		// A trace the caller's context carries must be composed with ours,
+		// which WithClientTrace does.
+		cl.ownTrace = traceKey != nil && httptrace.ContextClientTrace(parent) == nil
 	}
+}
+
+// traceKey is the key under which httptrace looks a ClientTrace up, learnt
+// once by asking a context that records the key it is asked for. With it, a
+// call answers for its trace itself instead of adding a context layer per
+// call. Should httptrace ever find traces another way, traceKey is nil and
+// calls use WithClientTrace.
+var traceKey = func() any {
+	var r keyRecorder
+	httptrace.ContextClientTrace(&r)
+	return r.key
+}()
+
+type keyRecorder struct {
+	context.Context
+	key any
+}
+
+func (r *keyRecorder) Value(key any) any {
+	r.key = key
+	return nil
 }
 
 // Value hands the call to the transport's hooks.
@@ -80,12 +105,15 @@ func (c *call) Value(key any) any {
 	if _, ok := key.(callKey); ok {
 		return c
 	}
+	if c.ownTrace && key == traceKey {
+		return &c.trace
+	}
 	return c.Context.Value(key)
 }
 
 // context is what requests carry: the call, with the timeout trace if any.
 func (c *call) context() context.Context {
-	if c.trace.GotConn == nil {
+	if c.trace.GotConn == nil || c.ownTrace {
 		return c
 	}
 	return httptrace.WithClientTrace(c, &c.trace)

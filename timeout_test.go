@@ -3,8 +3,10 @@ package requests
 import (
 	"context"
 	"net"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -146,4 +148,31 @@ func TestConnectionResetBeforeResponse(t *testing.T) {
 	srv := faultkit.Listen(t, faultkit.Reset())
 	_, err := testSession(t).Get(srv.URL)
 	assert.ErrorIs(t, err, ErrConnection)
+}
+
+// The read timeout takes over from the connect timeout when the connection
+// is had, whether the call's trace is found through the call itself or
+// composed with a trace the caller's context carries.
+func TestReadPhaseStartsOnceConnected(t *testing.T) {
+	require.NotNil(t, traceKey, "calls should find their trace without a context layer")
+	srv := faultkit.Listen(t, faultkit.Stall())
+	var callerSawConn atomic.Bool
+	callerTrace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { callerSawConn.Store(true) }}
+	tests := []struct {
+		name string
+		ctx  context.Context
+	}{
+		{"call's own trace", context.Background()},
+		{"composed with the caller's trace", httptrace.WithClientTrace(context.Background(), callerTrace)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			elapsed(t, func() {
+				_, err = testSession(t).Get(srv.URL, Context(tt.ctx), ConnectTimeout(time.Minute), ReadTimeout(200*time.Millisecond))
+			})
+			assert.ErrorIs(t, err, ErrReadTimeout)
+		})
+	}
+	assert.True(t, callerSawConn.Load(), "the caller's trace hooks still run")
 }
