@@ -355,7 +355,11 @@ func (s *Session) Send(req *http.Request, opts ...Option) (*Response, error) {
 		return nil, err
 	}
 	cl := newCall(c)
-	return s.send(cl, req.WithContext(cl.context()))
+	r := req.WithContext(cl.context())
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &timedUpload{rc: r.Body, c: cl}
+	}
+	return s.send(cl, r)
 }
 
 // callConfig is the Session's defaults with a call's options applied.

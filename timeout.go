@@ -72,7 +72,6 @@ func (cl *call) init(c *config) {
 	cl.Context, cl.cancel = context.WithCancelCause(parent)
 	if c.connectTimeout > 0 || c.readTimeout > 0 {
 		cl.trace.GotConn = cl.gotConn
-		cl.trace.WroteRequest = cl.wroteRequest
 		// A trace the caller's context carries must be composed with ours,
 		// which WithClientTrace does.
 		cl.ownTrace = traceKey != nil && httptrace.ContextClientTrace(parent) == nil
@@ -139,8 +138,6 @@ func (c *call) gotConn(httptrace.GotConnInfo) {
 	c.reading.Store(true)
 	c.armRead()
 }
-
-func (c *call) wroteRequest(httptrace.WroteRequestInfo) { c.armRead() }
 
 // armRead starts (or restarts) the wait for the server.
 func (c *call) armRead() {

@@ -2,7 +2,10 @@ package requests
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"strconv"
 	"strings"
@@ -175,4 +178,54 @@ func TestReadPhaseStartsOnceConnected(t *testing.T) {
 		})
 	}
 	assert.True(t, callerSawConn.Load(), "the caller's trace hooks still run")
+}
+
+// dripReader yields its chunks one per Read, pausing before each: an upload
+// that keeps moving but takes longer than the read timeout in all.
+type dripReader struct {
+	chunks [][]byte
+	pause  time.Duration
+}
+
+func (d *dripReader) Read(p []byte) (int, error) {
+	if len(d.chunks) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(d.pause) // the uploader is slow; nothing waits on this
+	n := copy(p, d.chunks[0])
+	d.chunks = d.chunks[1:]
+	return n, nil
+}
+
+// A slow but steady upload is not cut by the read timeout, whether the
+// request was built by the call or handed to Send, and the wait for the
+// answer is timed from the end of the upload.
+func TestSlowSteadyUploadSucceeds(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	body := func() io.Reader {
+		return &dripReader{chunks: faultkit.Split([]byte(strings.Repeat("x", 12)), 1), pause: 50 * time.Millisecond}
+	}
+	s := testSession(t, ReadTimeout(300*time.Millisecond))
+	tests := []struct {
+		name string
+		send func() (*Response, error)
+	}{
+		{"Do", func() (*Response, error) { return s.Post(srv.URL, Data(body())) }},
+		{"Send", func() (*Response, error) {
+			req, err := http.NewRequest(http.MethodPost, srv.URL, body())
+			require.NoError(t, err)
+			return s.Send(req)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := tt.send()
+			require.NoError(t, err)
+			assert.Equal(t, strings.Repeat("x", 12), string(r.Content()))
+		})
+	}
 }
