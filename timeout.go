@@ -31,8 +31,8 @@ type call struct {
 	cancel context.CancelCauseFunc
 	own    config // cfg, when the call merged its options itself (Do)
 
-	mu        sync.Mutex // guards timer creation
-	timer     *time.Timer
+	mu        sync.Mutex  // guards w
+	w         *watch      // the call's timer, once armed; nil again after release
 	reading   atomic.Bool // phase: false while connecting
 	released  atomic.Bool
 	trace     httptrace.ClientTrace
@@ -150,22 +150,86 @@ func (c *call) armRead() {
 
 func (c *call) arm(d time.Duration) {
 	c.mu.Lock()
-	if c.timer == nil {
-		c.timer = time.AfterFunc(d, c.fire)
-	} else {
-		c.timer.Reset(d)
+	defer c.mu.Unlock()
+	if c.w == nil {
+		if c.released.Load() {
+			return // nothing more to time; the context is already done
+		}
+		c.w = watches.Get().(*watch)
+		c.w.attach(c)
 	}
-	c.mu.Unlock()
+	c.w.arm(d)
 }
 
 // stop disarms the timer: while the caller holds a streamed body and does
 // not read, no timeout runs, as with requests' socket timeout.
 func (c *call) stop() {
 	c.mu.Lock()
-	if c.timer != nil {
-		c.timer.Stop()
+	if c.w != nil {
+		c.w.arm(0)
 	}
 	c.mu.Unlock()
+}
+
+// watch is a timer bound once to its own fire method and pooled, so that
+// timing a call costs no allocation. It serves one call at a time, from the
+// call's first arm to its release; only then does it go back to the pool.
+type watch struct {
+	mu    sync.Mutex
+	timer *time.Timer
+	call  *call
+	due   time.Time // when the armed timer is due; zero when stopped
+}
+
+var watches = sync.Pool{New: func() any {
+	w := new(watch)
+	w.timer = time.AfterFunc(time.Hour, w.fire)
+	w.timer.Stop()
+	return w
+}}
+
+func (w *watch) attach(c *call) {
+	w.mu.Lock()
+	w.call = c
+	w.mu.Unlock()
+}
+
+// arm makes the timer fire d from now; d == 0 stops it.
+func (w *watch) arm(d time.Duration) {
+	w.mu.Lock()
+	if d > 0 {
+		w.due = time.Now().Add(d)
+		w.timer.Reset(d)
+	} else {
+		w.due = time.Time{}
+		w.timer.Stop()
+	}
+	w.mu.Unlock()
+}
+
+// fire runs when the timer expires. A run that started before the timer was
+// stopped or re-armed (possibly for the next call the watch serves) finds
+// its due time gone or not reached yet, and does nothing.
+func (w *watch) fire() {
+	w.mu.Lock()
+	c := w.call
+	due := !w.due.IsZero() && !time.Now().Before(w.due)
+	if due {
+		w.due = time.Time{}
+	}
+	w.mu.Unlock()
+	if c != nil && due {
+		c.fire()
+	}
+}
+
+// detach stops the timer and returns the watch to the pool.
+func (w *watch) detach() {
+	w.mu.Lock()
+	w.timer.Stop()
+	w.call, w.due = nil, time.Time{}
+	w.mu.Unlock()
+	watches.Put(w)
 }
 
 func (c *call) fire() {
@@ -207,7 +271,12 @@ func (c *call) release() {
 	if c.released.Swap(true) {
 		return
 	}
-	c.stop()
+	c.mu.Lock()
+	if c.w != nil {
+		c.w.detach()
+		c.w = nil
+	}
+	c.mu.Unlock()
 	c.cancel(context.Canceled)
 }
 

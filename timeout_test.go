@@ -9,6 +9,7 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -228,4 +229,91 @@ func TestSlowSteadyUploadSucceeds(t *testing.T) {
 			assert.Equal(t, strings.Repeat("x", 12), string(r.Content()))
 		})
 	}
+}
+
+// Calls share pooled timers one after another. Under -race, calls whose
+// timeouts fire all the time run beside calls that must never time out,
+// with streamed bodies closed part-read and redirects followed: a timer that
+// fired for one call must never cancel another.
+func TestTimersAreNotSharedBetweenCalls(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/fast", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	mux.HandleFunc("/stall", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(bound):
+		}
+	})
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/fast", http.StatusFound)
+	})
+	mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
+		w.Write(make([]byte, 256<<10))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	s := testSession(t)
+
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			for i := range 60 {
+				switch (g + i) % 5 {
+				case 0:
+					_, err := s.Get(srv.URL+"/stall", ReadTimeout(5*time.Millisecond))
+					assert.ErrorIs(t, err, ErrReadTimeout)
+				case 1:
+					r, err := s.Get(srv.URL+"/redirect", Timeout(bound))
+					if assert.NoError(t, err) {
+						assert.Equal(t, "ok", string(r.Content()))
+						assert.Len(t, r.History, 1)
+					}
+				case 2:
+					r, err := s.Get(srv.URL+"/stream", Stream(true), Timeout(bound))
+					if assert.NoError(t, err) {
+						r.Close() // unread: the connection is dropped, the timer released
+					}
+				case 3:
+					r, err := s.Get(srv.URL+"/fast", Timeout(bound))
+					if assert.NoError(t, err) {
+						assert.Equal(t, "ok", string(r.Content()))
+					}
+				case 4:
+					// A timeout about as long as the call: it fires just as
+					// the call ends, or just after.
+					d := time.Duration(50+i*20) * time.Microsecond
+					_, err := s.Get(srv.URL+"/fast", ReadTimeout(d))
+					if err != nil {
+						assert.ErrorIs(t, err, ErrReadTimeout)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// A run of a pooled timer that started before the timer was re-armed, for
+// the same call or the next one the timer serves, must do nothing; a run
+// that is due cancels the call with its timeout.
+func TestStaleTimerRunDoesNothing(t *testing.T) {
+	c := newCall(&config{connectTimeout: time.Hour, readTimeout: time.Hour})
+	defer c.release()
+	c.startAttempt()
+	w := c.w
+	require.NotNil(t, w)
+
+	w.fire() // left over from an earlier arming: the timer is not due
+	require.NoError(t, c.Err())
+
+	c.stop()
+	w.fire() // stopped: nothing is due
+	require.NoError(t, c.Err())
+
+	c.startAttempt()
+	w.mu.Lock()
+	w.due = time.Now().Add(-time.Millisecond) // as if the hour had passed
+	w.mu.Unlock()
+	w.fire()
+	assert.ErrorIs(t, context.Cause(c), ErrConnectTimeout)
 }
