@@ -58,7 +58,8 @@ func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl
 	} else {
 		reason = http.StatusText(hr.StatusCode)
 	}
-	return &Response{
+	r := cl.response()
+	*r = Response{
 		StatusCode: hr.StatusCode,
 		Reason:     reason,
 		Headers:    hr.Header,
@@ -69,6 +70,7 @@ func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl
 		raw:        hr,
 		call:       cl,
 	}
+	return r
 }
 
 // hasBody reports whether the response can carry a body at all.

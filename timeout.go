@@ -39,6 +39,8 @@ type call struct {
 	ownTrace  bool           // Value hands out trace itself, without a context layer
 	jar       http.CookieJar // the call's jar: the Session's, or one for this call only
 	ephemeral bool           // jar is made for this call on the first Set-Cookie
+	first     Response       // the call's first Response, allocated with it
+	firstUsed bool
 }
 
 type callKey struct{}
@@ -116,6 +118,16 @@ func (c *call) context() context.Context {
 		return c
 	}
 	return httptrace.WithClientTrace(c, &c.trace)
+}
+
+// response returns the storage for the call's next Response: the one
+// allocated with the call for the first, a new one after that (redirect hops).
+func (c *call) response() *Response {
+	if c.firstUsed {
+		return new(Response)
+	}
+	c.firstUsed = true
+	return &c.first
 }
 
 // callOf returns the call a request belongs to, if it was sent by a Session.
