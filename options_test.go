@@ -128,6 +128,43 @@ func TestHeaders(t *testing.T) {
 	assert.Equal(t, "s", e.header("X-Session"))
 }
 
+// A request's headers are its own: changing them, in place or by appending,
+// touches neither another header of the request nor the Session's defaults.
+func TestRequestHeadersAreTheCallsOwn(t *testing.T) {
+	srv := newHTTPBin(t)
+	s := testSession(t, Headers{"X-Session": "s"})
+	tests := []struct {
+		name    string
+		request func(t *testing.T) *http.Request
+	}{
+		{"sent", func(t *testing.T) *http.Request {
+			r, err := s.Get(srv.URL+"/get", Headers{"X-Call": "c"})
+			require.NoError(t, err)
+			return r.Request
+		}},
+		{"prepared", func(t *testing.T) *http.Request {
+			req, err := s.Prepare("GET", srv.URL+"/get", Headers{"X-Call": "c"})
+			require.NoError(t, err)
+			return req
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.request(t).Header
+			for k := range h {
+				h.Add(k, "appended")
+			}
+			h["Accept"][0], h["X-Session"][0] = "changed", "changed"
+			assert.Equal(t, []string{"c", "appended"}, h["X-Call"])
+			assert.Equal(t, []string{"changed", "appended"}, h["X-Session"])
+			e := anything(t, s, "GET", srv.URL+"/anything")
+			assert.Equal(t, "s", e.header("X-Session"))
+			assert.Equal(t, "*/*", e.header("Accept"))
+			assert.Empty(t, e.header("X-Call"))
+		})
+	}
+}
+
 func TestCallerMapsAreCopied(t *testing.T) {
 	srv := newHTTPBin(t)
 	h := Headers{"X-A": "1"}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,13 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	}
 	mergeURLQuery(u, c.query)
 
-	h := c.baseHeader.Clone()
+	var vals headerValues
+	if cl != nil {
+		vals = cl.hdr[:0]
+	} else {
+		vals = make(headerValues, 0, len(c.baseHeader)+2)
+	}
+	h := vals.clone(c.baseHeader, c.headers)
 	for _, layer := range c.headers {
 		for k, v := range layer {
 			if !httpguts.ValidHeaderFieldName(k) {
@@ -63,7 +70,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 			if !httpguts.ValidHeaderFieldValue(v) {
 				return nil, wrapErr(method, u, ErrInvalidHeader, fmt.Errorf("value of header %s", k))
 			}
-			h[http.CanonicalHeaderKey(k)] = []string{v}
+			h[http.CanonicalHeaderKey(k)] = vals.one(v)
 		}
 	}
 	for _, k := range c.omit {
@@ -71,7 +78,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	}
 	if _, ok := h["User-Agent"]; !ok {
 		// An empty value keeps net/http from adding its own User-Agent.
-		h["User-Agent"] = []string{""}
+		h["User-Agent"] = vals.one("")
 	}
 
 	b, err := c.body.encode()
@@ -79,7 +86,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 		return nil, wrapErr(method, u, nil, err)
 	}
 	if b.contentType != "" && h.Get("Content-Type") == "" {
-		h.Set("Content-Type", b.contentType)
+		h["Content-Type"] = vals.one(b.contentType)
 	}
 
 	var ctx context.Context = context.Background()
@@ -120,6 +127,45 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 		return nil, wrapErr(method, u, nil, err)
 	}
 	return req, nil
+}
+
+// headerValues is storage for a request's header values, given by the call
+// so that building the headers allocates little more than the map. Every
+// slice handed out is capped at its length, so an append copies it instead
+// of writing into its neighbour.
+type headerValues []string
+
+// clone copies base into a new map, sized for the call's own headers too.
+func (s *headerValues) clone(base http.Header, layers []Headers) http.Header {
+	n := len(base) + 2 // room for Content-Type and Cookie or Authorization
+	for _, l := range layers {
+		n += len(l)
+	}
+	h := make(http.Header, n)
+	for k, vs := range base {
+		h[k] = s.many(vs)
+	}
+	return h
+}
+
+// one returns []string{v}.
+func (s *headerValues) one(v string) []string {
+	if len(*s) == cap(*s) {
+		return []string{v}
+	}
+	*s = append(*s, v)
+	n := len(*s)
+	return (*s)[n-1 : n : n]
+}
+
+// many returns a copy of vs.
+func (s *headerValues) many(vs []string) []string {
+	if cap(*s)-len(*s) < len(vs) {
+		return slices.Clone(vs)
+	}
+	start := len(*s)
+	*s = append(*s, vs...)
+	return (*s)[start:len(*s):len(*s)]
 }
 
 func closeBody(req *http.Request) {
