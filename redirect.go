@@ -113,7 +113,7 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		// Cookies given as options are credentials too: they go to the
 		// original host only. The jar's cookies follow the jar's rules.
 		cc := *c
-		cc.cookies = nil
+		cc.cookies, cc.seed = nil, nil
 		c = &cc
 	}
 	if err := addCookies(next, c, cl); err != nil {

@@ -2,9 +2,9 @@ package requests
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"sort"
@@ -12,8 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/publicsuffix"
 )
 
 // config is the merged settings of one call, or a Session's defaults. A call
@@ -26,6 +24,7 @@ type config struct {
 	headers        []Headers
 	omit           []string
 	cookies        []Cookies
+	seed           Cookies // the Session's own Cookies, merged: see addCookies
 	body           bodySpec
 	connectTimeout time.Duration
 	readTimeout    time.Duration
@@ -118,8 +117,7 @@ type mount struct {
 // public suffix list, redirects followed up to 30, User-Agent, Accept and
 // Accept-Encoding headers) plus this library's timeouts, then opts applied.
 func NewSession(opts ...Option) *Session {
-	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
-	return newSession(jar, opts)
+	return newSession(newJar(), opts)
 }
 
 func newSession(jar http.CookieJar, opts []Option) *Session {
@@ -180,12 +178,18 @@ func (c *config) publish() *config {
 	}
 	if len(c.cookies) > 0 {
 		merged := Cookies{}
+		for k, v := range c.seed {
+			merged[k] = v
+		}
 		for _, layer := range c.cookies {
 			for k, v := range layer {
 				merged[k] = v
 			}
 		}
-		c.cookies = []Cookies{merged}
+		c.seed, c.cookies = merged, nil
+	}
+	if err := checkCookies(c.seed); err != nil && c.err == nil {
+		c.err = fmt.Errorf("%w: %w", ErrInvalidHeader, err)
 	}
 	if len(c.proxies) > 0 {
 		merged := Proxies{}
