@@ -29,8 +29,10 @@ func (s *Session) follow(cl *call, req *http.Request) (*Response, error) {
 			return nil, wrapErr(req.Method, req.URL, ErrTooManyRedirects,
 				fmt.Errorf("exceeded %d redirects", c.maxRedirects))
 		}
-		next, err := s.redirectRequest(cl, req, resp, &stripped)
+		// Drained first: a body to send again may only be had once the
+		// Transport is done with this exchange.
 		resp.discard()
+		next, err := s.redirectRequest(cl, req, resp, &stripped)
 		if err != nil {
 			return nil, err
 		}
@@ -83,13 +85,9 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 	if resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect {
 		// 307 and 308 resend the same body, which must be rewound.
 		if req.Body != nil && req.Body != http.NoBody {
-			if req.GetBody == nil {
-				return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody,
-					fmt.Errorf("%d redirect needs the body again", resp.StatusCode))
-			}
-			b, err := req.GetBody()
+			b, err := cl.rewind(req, fmt.Sprintf("%d redirect", resp.StatusCode))
 			if err != nil {
-				return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody, err)
+				return nil, err
 			}
 			next.Body = &timedUpload{rc: b, c: cl}
 			next.GetBody = req.GetBody

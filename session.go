@@ -360,7 +360,13 @@ func (s *Session) Send(req *http.Request, opts ...Option) (*Response, error) {
 		return nil, err
 	}
 	cl := newCall(c)
-	return s.send(cl, req.WithContext(cl.context()))
+	req = req.WithContext(cl.context())
+	if req.Body != nil && req.Body != http.NoBody {
+		// As for Do: the read timeout follows the upload, and the body can
+		// be rewound safely for a redirect or a challenge.
+		req.Body = &timedUpload{rc: req.Body, c: cl}
+	}
+	return s.send(cl, req)
 }
 
 // callConfig is the Session's defaults with a call's options applied.
