@@ -437,6 +437,9 @@ func (s *Session) attempt(cl *call, req *http.Request) (*Response, error) {
 		closeBody(req)
 		return nil, wrapErr(req.Method, req.URL, ErrSSL, err)
 	}
+	if _, ok := rt.(*http.Transport); ok {
+		req = routeProxyAuth(cl.cfg, req)
+	}
 	cl.startAttempt()
 	start := time.Now()
 	hr, err := rt.RoundTrip(req)
