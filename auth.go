@@ -10,9 +10,11 @@ import (
 )
 
 // An Authenticator adds credentials to a request before it is sent
-// (requests' AuthBase). It is called for the first request of a call and
-// again for every redirect hop that keeps credentials; it must be safe for
-// concurrent use, since a Session's calls share it.
+// (requests' AuthBase). It is called for the first request of a call, again
+// for every redirect hop that keeps credentials (same host, scheme and port,
+// or the upgrade to https), and for every answer to a challenge (see
+// Challenger); it must be safe for concurrent use, since a Session's calls
+// share it.
 type Authenticator interface {
 	Authenticate(req *http.Request) error
 }
@@ -82,10 +84,109 @@ func (a headerAuth) Authenticate(req *http.Request) error {
 	return nil
 }
 
-// authenticate applies the call's Authenticator, if any.
+// A Challenger is an Authenticator that also answers the server's
+// challenge, as requests' HTTPDigestAuth does from its response hook. When a
+// request it authenticated gets 401 Unauthorized, the Session calls
+// Challenge; if that returns true, the 401's body is drained and closed, the
+// request body rewound (ErrUnrewindableBody if it cannot be), Authenticate
+// called on a fresh copy of the request, and the copy sent. The answered 401
+// is kept in the final Response's History, as in requests. When Challenge
+// returns false, the 401 is the call's Response. A redirect hop whose
+// credentials were dropped (another host) is never answered.
+type Challenger interface {
+	Authenticator
+	// Challenge is given the refused request, the 401 response (headers
+	// only: its body is not readable here, and neither may be changed), and
+	// how many times this request was already answered, 0 at the first 401.
+	// It reports whether to send the request again; an error fails the call.
+	// Whatever it says, one request is answered at most three times.
+	Challenge(req *http.Request, resp *http.Response, answered int) (bool, error)
+}
+
+// maxChallenges bounds how many times a Session answers 401 challenges for
+// one request, so that a Challenger and a server cannot loop.
+const maxChallenges = 3
+
+// authenticate applies the call's Authenticator or, when there is none and
+// the environment is trusted, the .netrc credentials for the request's host
+// (requests' get_netrc_auth). An Authorization header given by the caller
+// wins over .netrc, which requests does not do.
 func authenticate(req *http.Request, c *config) error {
-	if c.auth == nil {
+	if c.auth != nil {
+		return c.auth.Authenticate(req)
+	}
+	if c.trustEnv && req.Header.Get("Authorization") == "" {
+		return netrcAuth(req)
+	}
+	return nil
+}
+
+// authenticateHop authenticates a redirect hop (requests' rebuild_auth): the
+// Authenticator again while credentials are kept, as a Digest answer depends
+// on the URI; without one, the .netrc credentials of the hop's own host.
+func authenticateHop(req *http.Request, c *config, stripped bool) error {
+	if c.auth != nil && stripped {
 		return nil
 	}
-	return c.auth.Authenticate(req)
+	return authenticate(req, c)
+}
+
+// answerChallenges answers 401s while the call's Challenger asks to, and
+// returns the last response with the request that produced it. Each
+// answered 401 is drained and appended to history.
+func (s *Session) answerChallenges(cl *call, req *http.Request, resp *Response, history *[]*Response) (*Response, *http.Request, error) {
+	ch, ok := cl.cfg.auth.(Challenger)
+	if !ok {
+		return resp, req, nil
+	}
+	for answered := 0; resp.StatusCode == http.StatusUnauthorized && answered < maxChallenges; answered++ {
+		head := *resp.raw
+		head.Body = http.NoBody
+		again, err := ch.Challenge(req, &head, answered)
+		if err != nil {
+			resp.discard()
+			return nil, nil, wrapErr(req.Method, req.URL, nil, err)
+		}
+		if !again {
+			break
+		}
+		resp.discard() // first: the body may only be had again once the Transport is done
+		next, err := reauthenticate(cl, req, resp)
+		if err != nil {
+			return nil, nil, err
+		}
+		*history = append(*history, resp)
+		req = next
+		if resp, err = s.attempt(cl, req); err != nil {
+			return nil, nil, err
+		}
+	}
+	return resp, req, nil
+}
+
+// reauthenticate builds the answer to a challenge: the same request with
+// its body rewound, its cookies again if the 401 set some (as requests
+// re-prepares them), and fresh credentials.
+func reauthenticate(cl *call, req *http.Request, resp *Response) (*http.Request, error) {
+	next := req.Clone(req.Context())
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := cl.rewind(req, "answering the authentication challenge")
+		if err != nil {
+			return nil, err
+		}
+		next.Body = &timedUpload{rc: b, c: cl}
+	}
+	next.Header.Del("Authorization")
+	if len(resp.raw.Header["Set-Cookie"]) > 0 {
+		next.Header.Del("Cookie")
+		if err := addCookies(next, cl.cfg, cl); err != nil {
+			closeBody(next)
+			return nil, wrapErr(next.Method, next.URL, ErrInvalidHeader, err)
+		}
+	}
+	if err := cl.cfg.auth.Authenticate(next); err != nil {
+		closeBody(next)
+		return nil, wrapErr(next.Method, next.URL, nil, err)
+	}
+	return next, nil
 }

@@ -3,9 +3,12 @@ package requests
 import (
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+	"golang.org/x/net/publicsuffix"
 )
 
 // Jar makes the Session, or one call, store and send cookies with j instead
@@ -15,10 +18,57 @@ func Jar(j http.CookieJar) Option {
 	return optionFunc(func(c *config) { c.jar = j })
 }
 
-// addCookies sets the Cookie header: the jar's cookies for the URL, then the
-// call's and Session's explicit Cookies, which win over jar cookies of the
-// same name. A Cookie header given by the caller is left as it is, as in
-// requests.
+// newJar returns an empty jar that follows the public suffix list, so that
+// a site cannot set a cookie for a whole registry such as "co.uk".
+func newJar() http.CookieJar {
+	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+	return jar
+}
+
+// Cookies returns the cookies the Session would send to rawURL (requests'
+// s.cookies, read for one URL): those in its jar that match the URL by
+// domain, path and secure rules, then the Session's Cookies that no jar
+// cookie of the same name shadows. Cookies given to a single call are not
+// included. A URL that is not valid fails as a call to it would.
+func (s *Session) Cookies(rawURL string) ([]*http.Cookie, error) {
+	u, err := s.parseURL(rawURL)
+	if err != nil {
+		return nil, err.(*Error).withMethod(http.MethodGet)
+	}
+	c := s.cfg.Load()
+	var out []*http.Cookie
+	if c.jar != nil {
+		out = c.jar.Cookies(u)
+	}
+	for _, k := range sortedKeys(c.seed) {
+		if !hasCookie(out, k) {
+			out = append(out, &http.Cookie{Name: k, Value: c.seed[k]})
+		}
+	}
+	return out, nil
+}
+
+// ClearCookies forgets every cookie the Session holds (requests'
+// s.cookies.clear()): the Cookies given to NewSession or Update are dropped
+// and the jar is replaced with a new, empty one of the default kind. A jar
+// given with Jar is replaced too, since an http.CookieJar cannot be emptied;
+// calls already under way keep the jar they started with. The package-level
+// Session, which keeps no jar, only drops its Cookies.
+func (s *Session) ClearCookies() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := *s.cfg.Load()
+	c.seed = nil
+	if c.jar != nil {
+		c.jar = newJar()
+	}
+	s.cfg.Store(&c)
+}
+
+// addCookies sets the Cookie header as requests does: the jar's cookies for
+// the URL, the Session's Cookies (which seed the jar: a jar cookie of the
+// same name, set by the server, wins), then the call's Cookies, which win
+// over both. A Cookie header given by the caller is left as it is.
 func addCookies(req *http.Request, c *config, cl *call) error {
 	if req.Header.Get("Cookie") != "" {
 		return nil
@@ -38,27 +88,50 @@ func addCookies(req *http.Request, c *config, cl *call) error {
 			}
 		}
 	}
-	for k, v := range explicit {
-		if err := checkCookie(k, v); err != nil {
-			return err
-		}
+	if err := checkCookies(explicit); err != nil {
+		return err
 	}
 	var b strings.Builder
+	var stored []*http.Cookie
 	if jar != nil {
-		for _, ck := range jar.Cookies(req.URL) {
+		stored = jar.Cookies(req.URL)
+		for _, ck := range stored {
 			if _, ok := explicit[ck.Name]; ok {
 				continue
 			}
 			writeCookie(&b, ck.Name, ck.Value)
 		}
 	}
-	for k, v := range explicit {
-		writeCookie(&b, k, v)
+	for _, k := range sortedKeys(c.seed) {
+		if _, ok := explicit[k]; ok || hasCookie(stored, k) {
+			continue
+		}
+		writeCookie(&b, k, c.seed[k])
+	}
+	for _, k := range sortedKeys(explicit) {
+		writeCookie(&b, k, explicit[k])
 	}
 	if b.Len() > 0 {
 		req.Header.Set("Cookie", b.String())
 	}
 	return nil
+}
+
+func hasCookie(cs []*http.Cookie, name string) bool {
+	return slices.ContainsFunc(cs, func(c *http.Cookie) bool { return c.Name == name })
+}
+
+// sortedKeys gives the cookies a stable order in the Cookie header.
+func sortedKeys(m Cookies) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func writeCookie(b *strings.Builder, name, value string) {
@@ -68,6 +141,15 @@ func writeCookie(b *strings.Builder, name, value string) {
 	b.WriteString(name)
 	b.WriteByte('=')
 	b.WriteString(value)
+}
+
+func checkCookies(m Cookies) error {
+	for k, v := range m {
+		if err := checkCookie(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkCookie refuses a cookie that would break the Cookie header.

@@ -53,6 +53,7 @@ func TestMain(m *testing.M) {
 	// The package-level Session pools connections on purpose; let them go
 	// before looking for leaked goroutines.
 	requests.DefaultSession.Close()
+	exampleProxy.Close()
 	exampleServer.Close()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {

@@ -47,8 +47,13 @@ func OmitHeaders(names ...string) Option {
 	})
 }
 
-// Cookies are sent with the call. Given to NewSession or Update they are
-// stored in the Session's jar instead and sent wherever they match.
+// Cookies are sent with the call and win over stored cookies of the same
+// name. Given to NewSession or Update they seed the Session's cookies
+// (requests' s.cookies from a dict): sent with every call to whatever host it
+// names, unless the jar holds a cookie of that name for the URL (the server's
+// Set-Cookie wins). Unlike requests, and like Authorization, neither kind is
+// sent to another host a redirect leads to. Session.Cookies reads them,
+// Session.ClearCookies drops them.
 type Cookies map[string]string
 
 func (k Cookies) apply(c *config) { c.cookies = append(c.cookies, k) }

@@ -14,11 +14,24 @@ import (
 
 // Proxies maps a scheme, or a scheme and host, to a proxy URL (requests'
 // proxies=). Keys are tried most specific first: "https://api.example.com",
-// "https", "all://api.example.com", "all". Proxy URLs may be http, https,
-// socks5 (names resolved by the client) or socks5h (names resolved by the
-// proxy); credentials in a proxy URL go to the proxy only. When no key
-// matches and TrustEnv is on, HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
-// NO_PROXY decide.
+// "https", "all://api.example.com", "all"; an empty URL means no proxy for
+// that key. A call's Proxies win over its Session's, key by key. They apply
+// to every host, loopback included.
+//
+// Proxy URLs may be http, https, socks5 or socks5h; a bare "host:port" is an
+// http proxy. Plain http requests are sent to an http proxy; https requests
+// go through a CONNECT tunnel. Credentials in a proxy URL go to the proxy
+// only, as Proxy-Authorization (or SOCKS5 username and password). A
+// Proxy-Authorization header given with Headers goes to the proxy only too:
+// in the CONNECT request for https, in the request for plain http, nowhere
+// when no http proxy is used. Unlike requests, socks5 also lets the proxy
+// resolve host names, as socks5h does (net/http sends the name).
+//
+// When no key matches and TrustEnv is on, HTTP_PROXY, HTTPS_PROXY,
+// ALL_PROXY and NO_PROXY decide (lower-case names too), with the semantics of
+// golang.org/x/net/http/httpproxy: localhost and loopback addresses are never
+// proxied from the environment. A proxy that refuses (407, or 403 to
+// CONNECT), cannot be reached, or has a bad URL fails the call with ErrProxy.
 type Proxies map[string]string
 
 func (p Proxies) apply(c *config) { c.proxies = append(c.proxies, p) }
@@ -124,4 +137,43 @@ func checkProxyConnect(_ context.Context, proxy *url.URL, _ *http.Request, resp 
 		return nil
 	}
 	return fmt.Errorf("%w: %s answered CONNECT with %s", ErrProxy, proxy.Redacted(), resp.Status)
+}
+
+// proxyAuthKey carries a caller's Proxy-Authorization header to the CONNECT
+// request of the request's tunnel.
+type proxyAuthKey struct{}
+
+// routeProxyAuth keeps a Proxy-Authorization header the caller set from
+// reaching anyone but the proxy (requests' CVE-2023-32681 in Go form): a
+// plain http request through an http proxy keeps it, since the proxy reads
+// and removes it; for a tunnelled https request it moves to the CONNECT
+// request; with no http proxy it is dropped.
+func routeProxyAuth(c *config, req *http.Request) *http.Request {
+	pa := req.Header.Get("Proxy-Authorization")
+	if pa == "" {
+		return req
+	}
+	p, err := selectProxy(c, req.URL)
+	httpProxy := err == nil && p != nil && (p.Scheme == "http" || p.Scheme == "https")
+	if httpProxy && req.URL.Scheme == "http" {
+		return req
+	}
+	ctx := req.Context()
+	if httpProxy {
+		ctx = context.WithValue(ctx, proxyAuthKey{}, pa)
+	}
+	out := req.WithContext(ctx)
+	out.Header = req.Header.Clone()
+	out.Header.Del("Proxy-Authorization")
+	return out
+}
+
+// proxyConnectHeader is the Transport's GetProxyConnectHeader hook: the
+// headers of the CONNECT request that opens a tunnel. Credentials in the
+// proxy URL replace these.
+func proxyConnectHeader(ctx context.Context, _ *url.URL, _ string) (http.Header, error) {
+	if pa, ok := ctx.Value(proxyAuthKey{}).(string); ok {
+		return http.Header{"Proxy-Authorization": {pa}}, nil
+	}
+	return nil, nil
 }

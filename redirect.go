@@ -8,33 +8,44 @@ import (
 )
 
 // follow sends req and follows its redirects as requests' resolve_redirects
-// does, returning the final Response with the hops in History. Each hop's
-// body is drained (raw, bounded) and closed so its connection is reused.
+// does, answering authentication challenges on the way, and returns the
+// final Response with the hops (redirects and answered 401s) in History.
+// Each hop's body is drained (raw, bounded) and closed so its connection is
+// reused.
 func (s *Session) follow(cl *call, req *http.Request) (*Response, error) {
 	c := cl.cfg
 	follow := c.redirects == redirectsOn || (c.redirects == redirectsDefault && req.Method != http.MethodHead)
 	var history []*Response
+	redirects := 0
 	stripped := false // credentials dropped once stay dropped for the rest of the chain
 	for {
 		resp, err := s.attempt(cl, req)
 		if err != nil {
 			return nil, err
 		}
+		if resp.StatusCode == http.StatusUnauthorized && !stripped {
+			if resp, req, err = s.answerChallenges(cl, req, resp, &history); err != nil {
+				return nil, err
+			}
+		}
 		if !follow || !resp.IsRedirect() {
 			resp.History = history
 			return resp, nil
 		}
-		if len(history) >= c.maxRedirects {
+		if redirects >= c.maxRedirects {
 			resp.discard()
 			return nil, wrapErr(req.Method, req.URL, ErrTooManyRedirects,
 				fmt.Errorf("exceeded %d redirects", c.maxRedirects))
 		}
-		next, err := s.redirectRequest(cl, req, resp, &stripped)
+		// Drained first: a body to send again may only be had once the
+		// Transport is done with this exchange.
 		resp.discard()
+		next, err := s.redirectRequest(cl, req, resp, &stripped)
 		if err != nil {
 			return nil, err
 		}
 		history = append(history, resp)
+		redirects++
 		req = next
 	}
 }
@@ -83,13 +94,9 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 	if resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect {
 		// 307 and 308 resend the same body, which must be rewound.
 		if req.Body != nil && req.Body != http.NoBody {
-			if req.GetBody == nil {
-				return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody,
-					fmt.Errorf("%d redirect needs the body again", resp.StatusCode))
-			}
-			b, err := req.GetBody()
+			b, err := cl.rewind(req, fmt.Sprintf("%d redirect", resp.StatusCode))
 			if err != nil {
-				return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody, err)
+				return nil, err
 			}
 			next.Body = &timedUpload{rc: b, c: cl}
 			next.GetBody = req.GetBody
@@ -113,17 +120,16 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		// Cookies given as options are credentials too: they go to the
 		// original host only. The jar's cookies follow the jar's rules.
 		cc := *c
-		cc.cookies = nil
+		cc.cookies, cc.seed = nil, nil
 		c = &cc
 	}
 	if err := addCookies(next, c, cl); err != nil {
+		closeBody(next)
 		return nil, wrapErr(method, target, ErrInvalidHeader, err)
 	}
-	if !*stripped && c.auth != nil {
-		// Re-run the Authenticator: a Digest answer depends on the URI.
-		if err := c.auth.Authenticate(next); err != nil {
-			return nil, wrapErr(method, target, nil, err)
-		}
+	if err := authenticateHop(next, c, *stripped); err != nil {
+		closeBody(next)
+		return nil, wrapErr(method, target, nil, err)
 	}
 	return next, nil
 }

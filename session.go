@@ -2,9 +2,9 @@ package requests
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"sort"
@@ -12,8 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/publicsuffix"
 )
 
 // config is the merged settings of one call, or a Session's defaults. A call
@@ -26,6 +24,7 @@ type config struct {
 	headers        []Headers
 	omit           []string
 	cookies        []Cookies
+	seed           Cookies // the Session's own Cookies, merged: see addCookies
 	body           bodySpec
 	connectTimeout time.Duration
 	readTimeout    time.Duration
@@ -118,8 +117,7 @@ type mount struct {
 // public suffix list, redirects followed up to 30, User-Agent, Accept and
 // Accept-Encoding headers) plus this library's timeouts, then opts applied.
 func NewSession(opts ...Option) *Session {
-	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
-	return newSession(jar, opts)
+	return newSession(newJar(), opts)
 }
 
 func newSession(jar http.CookieJar, opts []Option) *Session {
@@ -180,12 +178,18 @@ func (c *config) publish() *config {
 	}
 	if len(c.cookies) > 0 {
 		merged := Cookies{}
+		for k, v := range c.seed {
+			merged[k] = v
+		}
 		for _, layer := range c.cookies {
 			for k, v := range layer {
 				merged[k] = v
 			}
 		}
-		c.cookies = []Cookies{merged}
+		c.seed, c.cookies = merged, nil
+	}
+	if err := checkCookies(c.seed); err != nil && c.err == nil {
+		c.err = fmt.Errorf("%w: %w", ErrInvalidHeader, err)
 	}
 	if len(c.proxies) > 0 {
 		merged := Proxies{}
@@ -355,11 +359,13 @@ func (s *Session) Send(req *http.Request, opts ...Option) (*Response, error) {
 		return nil, err
 	}
 	cl := newCall(c)
-	r := req.WithContext(cl.context())
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &timedUpload{rc: r.Body, c: cl}
+	req = req.WithContext(cl.context())
+	if req.Body != nil && req.Body != http.NoBody {
+		// As for Do: the read timeout follows the upload, and the body can
+		// be rewound safely for a redirect or a challenge.
+		req.Body = &timedUpload{rc: req.Body, c: cl}
 	}
-	return s.send(cl, r)
+	return s.send(cl, req)
 }
 
 // callConfig is the Session's defaults with a call's options applied.
@@ -429,6 +435,9 @@ func (s *Session) attempt(cl *call, req *http.Request) (*Response, error) {
 	if err != nil {
 		closeBody(req)
 		return nil, wrapErr(req.Method, req.URL, ErrSSL, err)
+	}
+	if _, ok := rt.(*http.Transport); ok {
+		req = routeProxyAuth(cl.cfg, req)
 	}
 	cl.startAttempt()
 	start := time.Now()

@@ -316,10 +316,14 @@ func (b *timedBody) Close() error { return b.rc.Close() }
 
 // timedUpload re-arms the read timeout at every read of the request body, so
 // a long upload that keeps moving is not cut by the read timeout while a
-// server that stops reading it is.
+// server that stops reading it is. It also tells when the Transport is done
+// with the body (see rewind).
 type timedUpload struct {
 	rc io.ReadCloser
 	c  *call
+
+	doneOnce, closeOnce sync.Once
+	done                chan struct{} // closed by Close
 }
 
 func (b *timedUpload) Read(p []byte) (int, error) {
@@ -330,7 +334,55 @@ func (b *timedUpload) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *timedUpload) Close() error { return b.rc.Close() }
+func (b *timedUpload) Close() error {
+	err := b.rc.Close()
+	b.closeOnce.Do(func() { close(b.closed()) })
+	return err
+}
+
+// closed is closed once the body is.
+func (b *timedUpload) closed() chan struct{} {
+	b.doneOnce.Do(func() { b.done = make(chan struct{}) })
+	return b.done
+}
+
+// rewind returns the body of req, a request of this call already sent, to
+// send it again; why names what needs it. It first waits until the
+// RoundTripper has closed the body it was given: net/http's Transport may
+// still read it after the server answered (to check its length), and a
+// seekable reader rewound before that would be read to its end by the old
+// request instead of the new one. A RoundTripper that keeps the body longer
+// than the read timeout fails the call rather than have it send half a body.
+func (c *call) rewind(req *http.Request, why string) (io.ReadCloser, error) {
+	if req.GetBody == nil {
+		return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody, errors.New(why+" needs the body again"))
+	}
+	if tu, ok := req.Body.(*timedUpload); ok {
+		var late <-chan time.Time
+		if d := c.cfg.readTimeout; d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			late = t.C
+		}
+		select {
+		case <-tu.closed():
+		case <-late:
+			return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody,
+				errors.New(why+" needs the body again, and the previous request still holds it"))
+		case <-c.Done():
+			err, cause := context.Cause(c), c.timeoutCause()
+			if cause != nil {
+				err = c.timeoutErr(cause)
+			}
+			return nil, wrapErr(req.Method, req.URL, classify(err, cause), err)
+		}
+	}
+	b, err := req.GetBody()
+	if err != nil {
+		return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody, err)
+	}
+	return b, nil
+}
 
 // cookieJar is the jar that stores the call's cookies. The package-level
 // Session keeps none between calls, but cookies still flow within one call's

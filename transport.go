@@ -54,6 +54,7 @@ func newTransport(key tlsKey, c *config) (*http.Transport, error) {
 	}
 	return &http.Transport{
 		Proxy:                  proxyForRequest,
+		GetProxyConnectHeader:  proxyConnectHeader,
 		OnProxyConnectResponse: checkProxyConnect,
 		DialContext:            dialContext,
 		TLSClientConfig:        tlsCfg,

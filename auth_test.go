@@ -1,0 +1,444 @@
+package requests
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// digestServer is an HTTP Digest (RFC 7616) protected endpoint: it checks
+// every answer in full (algorithm, -sess, qop auth and auth-int, the uri,
+// nonce counts never reused) and echoes the body it got.
+type digestServer struct {
+	user, pass string
+	algorithm  string // as sent in the challenge: MD5, MD5-sess, SHA-256, SHA-512-256, ...
+	qop        string // "auth", "auth-int", "auth-int, auth" or "" for RFC 2069
+	staleAfter int    // when > 0, a nonce answered this many times is then declared stale
+	alwaysLate bool   // every answer is declared stale, which no client can satisfy
+
+	mu     sync.Mutex
+	nonces map[string]map[string]bool // nonce -> nc values used
+	auths  []string                   // Authorization of every request, "" when none
+	bodies []string                   // body of every request
+}
+
+func startDigest(t *testing.T, d *digestServer) *httptest.Server {
+	d.nonces = map[string]map[string]bool{}
+	srv := httptest.NewServer(d)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func (d *digestServer) hash() func() hash.Hash {
+	switch strings.TrimSuffix(strings.ToUpper(d.algorithm), "-SESS") {
+	case "SHA-256":
+		return sha256.New
+	case "SHA-512-256":
+		return sha512.New512_256
+	}
+	return md5.New
+}
+
+func (d *digestServer) h(parts ...string) string {
+	hh := d.hash()()
+	hh.Write([]byte(strings.Join(parts, ":")))
+	return hex.EncodeToString(hh.Sum(nil))
+}
+
+func (d *digestServer) challenge(w http.ResponseWriter, stale bool) {
+	b := make([]byte, 12)
+	rand.Read(b)
+	nonce := hex.EncodeToString(b)
+	d.nonces[nonce] = map[string]bool{}
+	v := fmt.Sprintf(`Digest realm="test@example.com", nonce="%s", opaque="op4que"`, nonce)
+	if d.algorithm != "" {
+		v += ", algorithm=" + d.algorithm
+	}
+	if d.qop != "" {
+		v += fmt.Sprintf(`, qop="%s"`, d.qop)
+	}
+	if stale {
+		v += ", stale=true"
+	}
+	w.Header().Set("WWW-Authenticate", v)
+	w.WriteHeader(http.StatusUnauthorized)
+	io.WriteString(w, "digest required")
+}
+
+func (d *digestServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.auths = append(d.auths, r.Header.Get("Authorization"))
+	d.bodies = append(d.bodies, string(body))
+	p, ok := parseDigestAnswer(r.Header.Get("Authorization"))
+	if !ok || p["username"] != d.user || p["realm"] != "test@example.com" || p["opaque"] != "op4que" || p["uri"] != r.RequestURI {
+		d.challenge(w, false)
+		return
+	}
+	used, known := d.nonces[p["nonce"]]
+	if !known || (p["qop"] != "" && used[p["nc"]]) { // RFC 2069 has no counts
+		d.challenge(w, false)
+		return
+	}
+	ha1 := d.h(d.user, "test@example.com", d.pass)
+	if strings.HasSuffix(strings.ToUpper(d.algorithm), "-SESS") {
+		ha1 = d.h(ha1, p["nonce"], p["cnonce"])
+	}
+	ha2 := d.h(r.Method, p["uri"])
+	if p["qop"] == "auth-int" {
+		ha2 = d.h(r.Method, p["uri"], d.h(string(body)))
+	}
+	want := d.h(ha1, p["nonce"], ha2)
+	if p["qop"] != "" {
+		if !strings.Contains(d.qop, p["qop"]) {
+			d.challenge(w, false)
+			return
+		}
+		want = d.h(ha1, p["nonce"], p["nc"], p["cnonce"], p["qop"], ha2)
+	}
+	if p["response"] != want {
+		d.challenge(w, false)
+		return
+	}
+	used[p["nc"]+p["cnonce"]+p["response"]] = true
+	if d.alwaysLate || (d.staleAfter > 0 && len(used) > d.staleAfter) {
+		d.challenge(w, true)
+		return
+	}
+	fmt.Fprintf(w, "welcome %s: %s", d.user, body)
+}
+
+func (d *digestServer) seen() (auths, bodies []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.auths...), append([]string(nil), d.bodies...)
+}
+
+// parseDigestAnswer splits the parameters of a Digest Authorization value.
+func parseDigestAnswer(v string) (map[string]string, bool) {
+	rest, ok := strings.CutPrefix(v, "Digest ")
+	if !ok {
+		return nil, false
+	}
+	p := map[string]string{}
+	for rest != "" {
+		rest = strings.TrimLeft(rest, " ,")
+		name, after, ok := strings.Cut(rest, "=")
+		if !ok {
+			return nil, false
+		}
+		var val strings.Builder
+		if strings.HasPrefix(after, `"`) {
+			i := 1
+			for ; i < len(after) && after[i] != '"'; i++ {
+				if after[i] == '\\' {
+					i++
+				}
+				val.WriteByte(after[i])
+			}
+			rest = after[min(i+1, len(after)):]
+		} else {
+			end := strings.IndexByte(after, ',')
+			if end < 0 {
+				end = len(after)
+			}
+			val.WriteString(after[:end])
+			rest = after[end:]
+		}
+		p[strings.TrimSpace(name)] = val.String()
+	}
+	return p, true
+}
+
+func TestDigestAuthAgainstHTTPBin(t *testing.T) {
+	srv := newHTTPBin(t)
+	for _, path := range []string{
+		"/digest-auth/auth/user/passwd",
+		"/digest-auth/auth/user/passwd/MD5",
+		"/digest-auth/auth/user/passwd/SHA-256",
+	} {
+		t.Run(path, func(t *testing.T) {
+			s := testSession(t)
+			r, err := s.Get(srv.URL+path, DigestAuth("user", "passwd"))
+			require.NoError(t, err)
+			assert.Equal(t, 200, r.StatusCode, r.Text())
+			require.Len(t, r.History, 1, "the challenge is in History, as in requests")
+			assert.Equal(t, 401, r.History[0].StatusCode)
+			assert.True(t, strings.HasPrefix(r.Request.Header.Get("Authorization"), "Digest "))
+
+			r, err = s.Post(srv.URL+path, DigestAuth("user", "passwd"), Data("replayed body"))
+			require.NoError(t, err)
+			assert.Equal(t, 200, r.StatusCode, r.Text())
+		})
+	}
+}
+
+func TestDigestWrongPasswordReturnsThe401(t *testing.T) {
+	srv := newHTTPBin(t)
+	r, err := testSession(t).Get(srv.URL+"/digest-auth/auth/user/passwd/SHA-256", DigestAuth("user", "wrong"))
+	require.NoError(t, err)
+	assert.Equal(t, 401, r.StatusCode)
+	assert.Len(t, r.History, 1, "answered once, not again")
+
+	d := &digestServer{user: "u", pass: "p", algorithm: "MD5", qop: "auth"}
+	ds := startDigest(t, d)
+	s := testSession(t, DigestAuth("u", "nope"))
+	r, err = s.Get(ds.URL + "/x")
+	require.NoError(t, err)
+	assert.Equal(t, 401, r.StatusCode)
+	assert.Equal(t, "digest required", r.Text(), "the 401's own body")
+	// A later call answers the held nonce directly, is refused, and is
+	// answered once more for the fresh nonce the refusal carries.
+	r, err = s.Get(ds.URL + "/x")
+	require.NoError(t, err)
+	assert.Equal(t, 401, r.StatusCode)
+	auths, _ := d.seen()
+	assert.Len(t, auths, 4)
+}
+
+func TestDigestAlgorithmsAndQOP(t *testing.T) {
+	for _, alg := range []string{"", "MD5", "MD5-sess", "SHA-256", "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess"} {
+		for _, qop := range []string{"auth", "auth-int", "", "auth-int, auth"} {
+			t.Run(alg+"/"+qop, func(t *testing.T) {
+				d := &digestServer{user: "Mufasa", pass: "Circle of Life", algorithm: alg, qop: qop}
+				srv := startDigest(t, d)
+				s := testSession(t, DigestAuth("Mufasa", "Circle of Life"))
+				r, err := s.Post(srv.URL+"/dir/index.html?q=1", Data("the body"))
+				require.NoError(t, err)
+				if strings.HasSuffix(alg, "-sess") && qop == "" {
+					// RFC 7616 requires a qop with session algorithms: a
+					// challenge that cannot be answered stands.
+					assert.Equal(t, 401, r.StatusCode)
+					auths, _ := d.seen()
+					assert.Len(t, auths, 1)
+					return
+				}
+				require.Equal(t, 200, r.StatusCode, r.Text())
+				assert.Equal(t, "welcome Mufasa: the body", r.Text())
+
+				// The next call answers directly, with the next nonce count.
+				r, err = s.Get(srv.URL + "/other")
+				require.NoError(t, err)
+				require.Equal(t, 200, r.StatusCode, r.Text())
+				assert.Empty(t, r.History)
+				auths, bodies := d.seen()
+				require.Len(t, auths, 3)
+				assert.Empty(t, auths[0])
+				assert.Equal(t, []string{"the body", "the body", ""}, bodies, "the body is sent again with the answer")
+				first, _ := parseDigestAnswer(auths[1])
+				second, _ := parseDigestAnswer(auths[2])
+				if qop == "" {
+					assert.Empty(t, first["nc"])
+				} else {
+					assert.Equal(t, "00000001", first["nc"])
+					assert.Equal(t, "00000002", second["nc"])
+					wantQOP := "auth"
+					if qop == "auth-int" {
+						wantQOP = "auth-int"
+					}
+					assert.Equal(t, wantQOP, first["qop"])
+				}
+				assert.Equal(t, "/dir/index.html?q=1", first["uri"])
+			})
+		}
+	}
+}
+
+func TestDigestStaleNonceIsAnsweredAgain(t *testing.T) {
+	d := &digestServer{user: "u", pass: "p", algorithm: "SHA-256", qop: "auth", staleAfter: 1}
+	srv := startDigest(t, d)
+	s := testSession(t, DigestAuth("u", "p"))
+	r, err := s.Post(srv.URL+"/a", Data("one"))
+	require.NoError(t, err)
+	require.Equal(t, 200, r.StatusCode)
+
+	// The held nonce is answered a second time, declared stale, and the
+	// request answered again for the new nonce, body included.
+	r, err = s.Post(srv.URL+"/a", Data("two"))
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode, r.Text())
+	require.Len(t, r.History, 1)
+	assert.Equal(t, 401, r.History[0].StatusCode)
+	auths, bodies := d.seen()
+	assert.Len(t, auths, 4)
+	assert.Equal(t, []string{"one", "one", "two", "two"}, bodies)
+	last, _ := parseDigestAnswer(auths[3])
+	assert.Equal(t, "00000001", last["nc"], "a new nonce counts from 1")
+}
+
+func TestDigestEndlessStaleNoncesEnd(t *testing.T) {
+	d := &digestServer{user: "u", pass: "p", qop: "auth", alwaysLate: true}
+	srv := startDigest(t, d)
+	r, err := testSession(t).Get(srv.URL, DigestAuth("u", "p"))
+	require.NoError(t, err)
+	assert.Equal(t, 401, r.StatusCode)
+	auths, _ := d.seen()
+	assert.Len(t, auths, 3, "the first answer and one more for the stale nonce")
+}
+
+func TestDigestBodyThatCannotBeReplayed(t *testing.T) {
+	d := &digestServer{user: "u", pass: "p", qop: "auth"}
+	srv := startDigest(t, d)
+	_, err := testSession(t).Post(srv.URL, DigestAuth("u", "p"), Data(io.MultiReader(strings.NewReader("once"))))
+	assert.ErrorIs(t, err, ErrUnrewindableBody)
+
+	// A seekable reader is rewound.
+	r, err := testSession(t).Post(srv.URL, DigestAuth("u", "p"), Data(strings.NewReader("again")))
+	require.NoError(t, err)
+	assert.Equal(t, "welcome u: again", r.Text())
+}
+
+func TestDigestConcurrentCallsShareTheNonce(t *testing.T) {
+	d := &digestServer{user: "u", pass: "p", algorithm: "MD5-sess", qop: "auth"}
+	srv := startDigest(t, d)
+	s := testSession(t, DigestAuth("u", "p"))
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 5 {
+				r, err := s.Get(fmt.Sprintf("%s/g%d/%d", srv.URL, i, j))
+				if assert.NoError(t, err) {
+					assert.Equal(t, 200, r.StatusCode)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestDigestIsNotOfferedToAnotherHost(t *testing.T) {
+	d := &digestServer{user: "u", pass: "p", qop: "auth"}
+	target := startDigest(t, d)
+	hop := httptest.NewServer(http.RedirectHandler(otherHost(target.URL)+"/x", http.StatusFound))
+	t.Cleanup(hop.Close)
+	r, err := testSession(t).Get(hop.URL, DigestAuth("u", "p"))
+	require.NoError(t, err)
+	assert.Equal(t, 401, r.StatusCode)
+	auths, _ := d.seen()
+	assert.Equal(t, []string{""}, auths)
+}
+
+func TestDigestAfterSameHostRedirect(t *testing.T) {
+	srv := newHTTPBin(t)
+	r, err := testSession(t).Get(srv.URL+"/redirect-to?url=/digest-auth/auth/u/p", DigestAuth("u", "p"), MaxRedirects(1))
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+	require.Len(t, r.History, 2)
+	assert.Equal(t, []int{302, 401}, []int{r.History[0].StatusCode, r.History[1].StatusCode})
+}
+
+func TestDigestThroughPrepareAndSend(t *testing.T) {
+	srv := newHTTPBin(t)
+	s := testSession(t)
+	req, err := s.Prepare("POST", srv.URL+"/digest-auth/auth/u/p/SHA-256", Data("x"), DigestAuth("u", "p"))
+	require.NoError(t, err)
+	r, err := s.Send(req, DigestAuth("u", "p"))
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+}
+
+// tokenAuth is a custom challenge-response scheme: the server's 401 names
+// the token to send.
+type tokenAuth struct {
+	mu     sync.Mutex
+	token  string
+	always bool // ask to answer every 401, to test the Session's bound
+	err    error
+	calls  []int
+}
+
+func (a *tokenAuth) Authenticate(req *http.Request) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.token != "" {
+		req.Header.Set("Authorization", "Token "+a.token)
+	}
+	return nil
+}
+
+func (a *tokenAuth) Challenge(req *http.Request, resp *http.Response, answered int) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls = append(a.calls, answered)
+	if a.err != nil {
+		return false, a.err
+	}
+	n, err := resp.Body.Read(make([]byte, 1))
+	if n != 0 || err != io.EOF {
+		return false, errors.New("the body was readable")
+	}
+	a.token = strings.TrimPrefix(resp.Header.Get("WWW-Authenticate"), "Token ")
+	return a.always || answered == 0, nil
+}
+
+func tokenServer(t *testing.T) (*httptest.Server, *[]string) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "visit", Value: fmt.Sprint(len(got))})
+		if r.Header.Get("Authorization") != "Token sesame" || r.URL.Path == "/never" {
+			w.Header().Set("WWW-Authenticate", "Token sesame")
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprintf(w, "cookie %s", r.Header.Get("Cookie"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &got
+}
+
+func TestCustomChallenger(t *testing.T) {
+	srv, got := tokenServer(t)
+	a := &tokenAuth{}
+	s := testSession(t, Auth(a))
+	r, err := s.Get(srv.URL + "/in")
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+	assert.Equal(t, "cookie visit=1", r.Text(), "the answer carries the cookie the 401 set")
+	assert.Equal(t, []string{"", "Token sesame"}, *got)
+	assert.Equal(t, []int{0}, a.calls)
+
+	// Bounded whatever the Challenger says.
+	a.always = true
+	r, err = s.Get(srv.URL + "/never")
+	require.NoError(t, err)
+	assert.Equal(t, 401, r.StatusCode)
+	assert.Len(t, r.History, 3)
+	assert.Equal(t, []int{0, 0, 1, 2}, a.calls)
+
+	// An error from Challenge fails the call.
+	a.err = errors.New("scheme broke")
+	_, err = s.Get(srv.URL + "/never")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, a.err)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, srv.URL+"/never", e.URL)
+}
+
+func TestPlainAuthenticatorIsNotAskedAgain(t *testing.T) {
+	srv, got := tokenServer(t)
+	r, err := testSession(t).Get(srv.URL, BearerAuth("wrong"))
+	require.NoError(t, err)
+	assert.Equal(t, 401, r.StatusCode)
+	assert.Len(t, *got, 1)
+	assert.Empty(t, r.History)
+}
