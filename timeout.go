@@ -37,6 +37,7 @@ type call struct {
 	trace     httptrace.ClientTrace
 	jar       http.CookieJar // the call's jar: the Session's, or one for this call only
 	ephemeral bool           // jar is made for this call on the first Set-Cookie
+	bodies    []io.Closer    // request bodies sent, closed by release (see track)
 }
 
 type callKey struct{}
@@ -167,6 +168,13 @@ func (c *call) release() {
 	}
 	c.stop()
 	c.cancel(context.Canceled)
+	c.mu.Lock()
+	bodies := c.bodies
+	c.bodies = nil
+	c.mu.Unlock()
+	for _, b := range bodies {
+		b.Close()
+	}
 }
 
 // timedBody enforces the read timeout on a response body: the timer runs only
