@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-requests/requests/internal/charset"
@@ -42,12 +43,15 @@ type Response struct {
 	raw  *http.Response
 	call *call
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards the fields below; held while Content reads the body
 	content  []byte
 	loaded   bool  // content holds the whole decoded body
 	consumed bool  // the stream was handed out or read
 	bodyErr  error // why the body could not be read
-	closed   bool
+
+	smu    sync.Mutex    // guards stream alone, so Close never waits for a read
+	stream io.ReadCloser // the decoded stream handed out, closed by Close
+	closed atomic.Bool
 }
 
 func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl *call) *Response {
@@ -76,10 +80,15 @@ func (r *Response) hasBody() bool {
 		r.StatusCode != http.StatusNotModified && r.StatusCode >= 200
 }
 
-// open returns the decoded body as a stream: the read timeout enforced on
-// every read, the Content-Encoding undone, the size guard applied.
-func (r *Response) open(limit int64) (io.ReadCloser, error) {
+// open returns the decoded body as a stream: progress counted on the raw
+// bytes, the read timeout enforced on every read, the Content-Encoding
+// undone, the size guard applied. raw is the reader under the decoder, for
+// finish to drain.
+func (r *Response) open(limit int64) (dec io.ReadCloser, raw io.Reader, err error) {
 	var rc io.ReadCloser = r.raw.Body
+	if f := r.call.cfg.onDownload; f != nil && r.hasBody() {
+		rc = newProgressReader(rc, f, r.raw.ContentLength)
+	}
 	if r.call.cfg.readTimeout > 0 {
 		rc = &timedBody{rc: rc, c: r.call}
 	}
@@ -87,21 +96,40 @@ func (r *Response) open(limit int64) (io.ReadCloser, error) {
 		d, err := decode.NewReaderValues(rc, enc, limit)
 		if err != nil {
 			rc.Close()
-			return nil, err
+			return nil, nil, err
 		}
-		return d, nil
+		return d, rc, nil
 	}
-	return rc, nil
+	return rc, rc, nil
+}
+
+// finish closes a body read to its end. What the decoder left unread of
+// the raw body (a chunked body's last chunk, bytes after a gzip member) is
+// drained first, bounded, because net/http returns an HTTP/1 connection to
+// the pool only once its body was read to EOF.
+func finish(dec io.ReadCloser, raw io.Reader) {
+	if raw != io.Reader(dec) {
+		io.CopyN(io.Discard, raw, drainLimit)
+	}
+	dec.Close()
 }
 
 // load reads the whole body into memory and closes it, which returns the
 // connection to the pool.
 func (r *Response) load() error {
 	limit := r.call.cfg.maxBody
-	rc, err := r.open(limit)
+	dec, raw, err := r.open(limit)
 	if err == nil {
-		r.content, err = readAll(rc, r.raw.ContentLength, limit)
-		rc.Close()
+		length := r.raw.ContentLength
+		if raw != io.Reader(dec) {
+			length = -1 // the encoded length says little about the decoded one
+		}
+		r.content, err = readAll(dec, length, limit)
+		if err == nil {
+			finish(dec, raw)
+		} else {
+			dec.Close()
+		}
 	}
 	r.loaded, r.consumed = true, true
 	if err != nil {
@@ -116,9 +144,11 @@ func (r *Response) load() error {
 func (r *Response) bodyError(err error) error {
 	var k error
 	switch {
+	case errors.As(err, new(*Error)):
+		return err // already classified
 	case errors.Is(err, decode.ErrBodyTooLarge):
 		k = ErrBodyTooLarge
-	case errors.Is(err, decode.ErrDecode):
+	case errors.Is(err, decode.ErrDecode), errors.Is(err, decode.ErrUnsupported), errors.Is(err, decode.ErrTooManyCodings):
 		k = ErrContentDecoding
 	default:
 		k = classify(err, r.call.timeoutCause())
@@ -163,7 +193,8 @@ func (r *Response) discard() {
 	}
 	io.CopyN(io.Discard, rc, drainLimit)
 	rc.Close()
-	r.loaded, r.consumed, r.closed = true, true, true
+	r.loaded, r.consumed = true, true
+	r.closed.Store(true)
 }
 
 // OK reports whether the status is below 400 (requests' r.ok).
@@ -184,17 +215,25 @@ func (r *Response) Raise() error {
 // if that fails, or the stream was already consumed, it returns nil and
 // JSON reports why.
 func (r *Response) Content() []byte {
+	b, _ := r.contentErr()
+	return b
+}
+
+// contentErr is Content with the reason it is nil.
+func (r *Response) contentErr() ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.loaded {
-		if r.consumed {
-			r.bodyErr = wrapErr(r.Request.Method, r.Request.URL, ErrStreamConsumed, nil)
-			return nil
+		switch {
+		case r.consumed:
+			return nil, wrapErr(r.Request.Method, r.Request.URL, ErrStreamConsumed, nil)
+		case r.closed.Load():
+			return nil, wrapErr(r.Request.Method, r.Request.URL, nil, http.ErrBodyReadAfterClose)
 		}
 		r.load()
 		r.call.release()
 	}
-	return r.content
+	return r.content, r.bodyErr
 }
 
 // Text returns the body as a string, decoded from Encoding, or from the
@@ -217,11 +256,11 @@ func (r *Response) ApparentEncoding() string { return charset.Sniff(r.Content())
 // fails with ErrJSONDecode; UTF-16 and UTF-32 bodies are recognised as
 // requests does.
 func (r *Response) JSON(v any) error {
-	b := r.Content()
-	if b == nil && r.bodyErr != nil {
-		return r.bodyErr
+	b, err := r.contentErr()
+	if err != nil {
+		return err
 	}
-	b, err := charset.ToUTF8JSON(b)
+	b, err = charset.ToUTF8JSON(b)
 	if err == nil {
 		if len(bytes.TrimSpace(b)) == 0 {
 			err = errors.New("empty body")
@@ -256,18 +295,22 @@ func (r *Response) IsPermanentRedirect() bool {
 		r.Headers.Get("Location") != ""
 }
 
-// Close releases the response: for a streamed body, the connection (returned
-// to the pool if the body was read to its end) and the call's timer. It is
-// idempotent and safe on a buffered Response, where it does nothing.
+// Close releases the response: for a streamed body, the connection
+// (returned to the pool if the body was read to its end, closed otherwise)
+// and the call's timer. It is idempotent, does nothing on a buffered
+// Response, and may be called while another goroutine reads the body, which
+// then fails. A streamed body read to its end, or to an error, is released
+// without Close.
 func (r *Response) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
+	if r.closed.Swap(true) {
 		return nil
 	}
-	r.closed = true
-	if !r.loaded {
-		r.raw.Body.Close()
+	r.raw.Body.Close()
+	r.smu.Lock()
+	s := r.stream
+	r.smu.Unlock()
+	if s != nil {
+		s.Close()
 	}
 	r.call.release()
 	return nil
