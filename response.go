@@ -253,25 +253,42 @@ func (r *Response) Text() string {
 func (r *Response) ApparentEncoding() string { return charset.Sniff(r.Content()) }
 
 // JSON decodes the body into v (requests' r.json()). A body that is not JSON
-// fails with ErrJSONDecode; UTF-16 and UTF-32 bodies are recognised as
-// requests does.
+// fails with ErrJSONDecode. As in requests, the Unicode form (UTF-8, -16 or
+// -32) is found from a byte order mark or the NUL bytes when no charset
+// was declared; a body in another declared charset (or an Encoding set by
+// the caller), or one that is not valid Unicode, is decoded as Text is.
 func (r *Response) JSON(v any) error {
 	b, err := r.contentErr()
 	if err != nil {
 		return err
 	}
-	b, err = charset.ToUTF8JSON(b)
-	if err == nil {
-		if len(bytes.TrimSpace(b)) == 0 {
-			err = errors.New("empty body")
-		} else {
-			err = json.Unmarshal(b, v)
-		}
+	u, err := charset.ToUTF8JSON(b)
+	if err != nil || !r.unicodeOrUndeclared() {
+		u = []byte(charset.Decode(b, r.Encoding))
+	}
+	if len(bytes.TrimSpace(u)) == 0 {
+		err = errors.New("empty body")
+	} else {
+		err = json.Unmarshal(u, v)
 	}
 	if err != nil {
 		return wrapErr(r.Request.Method, r.Request.URL, ErrJSONDecode, err)
 	}
 	return nil
+}
+
+// unicodeOrUndeclared reports whether Encoding leaves JSON to its own
+// detection: unset, a Unicode form, or only the default of the media type
+// (ISO-8859-1 for text/*), which says nothing about the bytes.
+func (r *Response) unicodeOrUndeclared() bool {
+	if r.Encoding == "" {
+		return true
+	}
+	if name, ok := charset.Lookup(r.Encoding); ok && strings.HasPrefix(strings.ToLower(name), "utf-") {
+		return true
+	}
+	mediaType, _, _ := strings.Cut(r.Headers.Get("Content-Type"), ";")
+	return strings.EqualFold(r.Encoding, charset.FromContentType(mediaType))
 }
 
 // Cookies returns the cookies the response set (its Set-Cookie headers).
