@@ -19,12 +19,14 @@ import (
 )
 
 // bodySpec is what the body options asked for; build turns it into bytes or
-// a stream. As in requests, Data wins over JSON.
+// a stream. As in requests, Files win over JSON and take form fields from
+// Data, and Data wins over JSON.
 type bodySpec struct {
 	data    any
 	hasData bool
 	json    any
 	hasJSON bool
+	files   []map[string][]File // Files and MultiFiles, in the order given
 }
 
 // body is a request body ready to send: the reader, its length when known
@@ -84,6 +86,12 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	b, err := c.body.encode()
 	if err != nil {
 		return nil, wrapErr(method, u, nil, err)
+	}
+	if c.onUpload != nil {
+		b = b.withProgress(c.onUpload)
+	}
+	if cl != nil {
+		b = b.trackedBy(cl)
 	}
 	if b.contentType != "" && h.Get("Content-Type") == "" {
 		h["Content-Type"] = vals.one(b.contentType)
@@ -282,6 +290,13 @@ func checkRequest(req *http.Request) error {
 // encode turns the body options into a body. Byte bodies can always be sent
 // again; a reader only when it can seek back to where it started.
 func (b bodySpec) encode() (body, error) {
+	if files := mergeFiles(b.files); len(files) > 0 {
+		fields, err := formFields(b.data)
+		if err != nil {
+			return body{}, err
+		}
+		return multipartBody(fields, files)
+	}
 	switch {
 	case b.hasData:
 		return dataBody(b.data)
@@ -317,6 +332,60 @@ func dataBody(v any) (body, error) {
 		return readerBody(d)
 	}
 	return body{}, fmt.Errorf("%w: Data takes a map[string]string, url.Values, string, []byte or io.Reader, not %T", ErrInvalidBody, v)
+}
+
+// formFields are the form fields sent before the files of a multipart body.
+// As in requests, a raw body cannot be combined with files.
+func formFields(v any) (url.Values, error) {
+	switch d := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]string:
+		f := make(url.Values, len(d))
+		for k, x := range d {
+			f[k] = []string{x}
+		}
+		return f, nil
+	case url.Values:
+		return d, nil
+	case map[string][]string:
+		return url.Values(d), nil
+	}
+	return nil, fmt.Errorf("%w: Data combined with Files must be form fields (a map[string]string or url.Values), not %T", ErrInvalidBody, v)
+}
+
+// trackedBy hands every reader of the body to the call, which closes them
+// when it ends: a file a body opened is then closed by the time the call
+// returns, even where net/http would close the body later in a goroutine
+// of its own.
+func (b body) trackedBy(cl *call) body {
+	if b.r == nil {
+		return b
+	}
+	cl.track(b.r)
+	if gb := b.getBody; gb != nil {
+		b.getBody = func() (io.ReadCloser, error) {
+			rc, err := gb()
+			if err == nil {
+				cl.track(rc)
+			}
+			return rc, err
+		}
+	}
+	return b
+}
+
+// track adds a request body to those release closes, or closes it now if
+// the call has ended.
+func (c *call) track(b io.Closer) {
+	c.mu.Lock()
+	if c.released.Load() {
+		c.mu.Unlock()
+		b.Close()
+		return
+	}
+	c.bodies = append(c.bodies, b)
+	c.mu.Unlock()
 }
 
 func formBody(f url.Values) body {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-requests/requests/internal/charset"
@@ -43,12 +44,15 @@ type Response struct {
 	call *call
 	tb   timedBody // the body's read timeout, allocated with the Response
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards the fields below; held while Content reads the body
 	content  []byte
 	loaded   bool  // content holds the whole decoded body
 	consumed bool  // the stream was handed out or read
 	bodyErr  error // why the body could not be read
-	closed   bool
+
+	smu    sync.Mutex    // guards stream alone, so Close never waits for a read
+	stream io.ReadCloser // the decoded stream handed out, closed by Close
+	closed atomic.Bool
 }
 
 func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl *call) *Response {
@@ -79,11 +83,16 @@ func (r *Response) hasBody() bool {
 		r.StatusCode != http.StatusNotModified && r.StatusCode >= 200
 }
 
-// open returns the decoded body as a stream: the read timeout enforced on
-// every read, the Content-Encoding undone, the size guard applied. The body
-// is opened once per Response (load, or the stream handed out once).
-func (r *Response) open(limit int64) (io.ReadCloser, error) {
+// open returns the decoded body as a stream: progress counted on the raw
+// bytes, the read timeout enforced on every read, the Content-Encoding
+// undone, the size guard applied. raw is the reader under the decoder, for
+// finish to drain. The body is opened once per Response (load, or the stream
+// handed out once).
+func (r *Response) open(limit int64) (dec io.ReadCloser, raw io.Reader, err error) {
 	var rc io.ReadCloser = r.raw.Body
+	if f := r.call.cfg.onDownload; f != nil && r.hasBody() {
+		rc = newProgressReader(rc, f, r.raw.ContentLength)
+	}
 	if r.call.cfg.readTimeout > 0 {
 		r.tb = timedBody{rc: rc, c: r.call}
 		rc = &r.tb
@@ -92,21 +101,40 @@ func (r *Response) open(limit int64) (io.ReadCloser, error) {
 		d, err := decode.NewReaderValues(rc, enc, limit)
 		if err != nil {
 			rc.Close()
-			return nil, err
+			return nil, nil, err
 		}
-		return d, nil
+		return d, rc, nil
 	}
-	return rc, nil
+	return rc, rc, nil
+}
+
+// finish closes a body read to its end. What the decoder left unread of
+// the raw body (a chunked body's last chunk, bytes after a gzip member) is
+// drained first, bounded, because net/http returns an HTTP/1 connection to
+// the pool only once its body was read to EOF.
+func finish(dec io.ReadCloser, raw io.Reader) {
+	if raw != io.Reader(dec) {
+		io.CopyN(io.Discard, raw, drainLimit)
+	}
+	dec.Close()
 }
 
 // load reads the whole body into memory and closes it, which returns the
 // connection to the pool.
 func (r *Response) load() error {
 	limit := r.call.cfg.maxBody
-	rc, err := r.open(limit)
+	dec, raw, err := r.open(limit)
 	if err == nil {
-		r.content, err = readAll(rc, r.raw.ContentLength, limit)
-		rc.Close()
+		length := r.raw.ContentLength
+		if raw != io.Reader(dec) {
+			length = -1 // the encoded length says little about the decoded one
+		}
+		r.content, err = readAll(dec, length, limit)
+		if err == nil {
+			finish(dec, raw)
+		} else {
+			dec.Close()
+		}
 	}
 	r.loaded, r.consumed = true, true
 	if err != nil {
@@ -121,9 +149,11 @@ func (r *Response) load() error {
 func (r *Response) bodyError(err error) error {
 	var k error
 	switch {
+	case errors.As(err, new(*Error)):
+		return err // already classified
 	case errors.Is(err, decode.ErrBodyTooLarge):
 		k = ErrBodyTooLarge
-	case errors.Is(err, decode.ErrDecode):
+	case errors.Is(err, decode.ErrDecode), errors.Is(err, decode.ErrUnsupported), errors.Is(err, decode.ErrTooManyCodings):
 		k = ErrContentDecoding
 	default:
 		k = classify(err, r.call.timeoutCause())
@@ -169,7 +199,8 @@ func (r *Response) discard() {
 	}
 	io.CopyN(io.Discard, rc, drainLimit)
 	rc.Close()
-	r.loaded, r.consumed, r.closed = true, true, true
+	r.loaded, r.consumed = true, true
+	r.closed.Store(true)
 }
 
 // OK reports whether the status is below 400 (requests' r.ok).
@@ -190,17 +221,25 @@ func (r *Response) Raise() error {
 // if that fails, or the stream was already consumed, it returns nil and
 // JSON reports why.
 func (r *Response) Content() []byte {
+	b, _ := r.contentErr()
+	return b
+}
+
+// contentErr is Content with the reason it is nil.
+func (r *Response) contentErr() ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.loaded {
-		if r.consumed {
-			r.bodyErr = wrapErr(r.Request.Method, r.Request.URL, ErrStreamConsumed, nil)
-			return nil
+		switch {
+		case r.consumed:
+			return nil, wrapErr(r.Request.Method, r.Request.URL, ErrStreamConsumed, nil)
+		case r.closed.Load():
+			return nil, wrapErr(r.Request.Method, r.Request.URL, nil, http.ErrBodyReadAfterClose)
 		}
 		r.load()
 		r.call.release()
 	}
-	return r.content
+	return r.content, r.bodyErr
 }
 
 // Text returns the body as a string, decoded from Encoding, or from the
@@ -220,25 +259,42 @@ func (r *Response) Text() string {
 func (r *Response) ApparentEncoding() string { return charset.Sniff(r.Content()) }
 
 // JSON decodes the body into v (requests' r.json()). A body that is not JSON
-// fails with ErrJSONDecode; UTF-16 and UTF-32 bodies are recognised as
-// requests does.
+// fails with ErrJSONDecode. As in requests, the Unicode form (UTF-8, -16 or
+// -32) is found from a byte order mark or the NUL bytes when no charset
+// was declared; a body in another declared charset (or an Encoding set by
+// the caller), or one that is not valid Unicode, is decoded as Text is.
 func (r *Response) JSON(v any) error {
-	b := r.Content()
-	if b == nil && r.bodyErr != nil {
-		return r.bodyErr
+	b, err := r.contentErr()
+	if err != nil {
+		return err
 	}
-	b, err := charset.ToUTF8JSON(b)
-	if err == nil {
-		if len(bytes.TrimSpace(b)) == 0 {
-			err = errors.New("empty body")
-		} else {
-			err = json.Unmarshal(b, v)
-		}
+	u, err := charset.ToUTF8JSON(b)
+	if err != nil || !r.unicodeOrUndeclared() {
+		u = []byte(charset.Decode(b, r.Encoding))
+	}
+	if len(bytes.TrimSpace(u)) == 0 {
+		err = errors.New("empty body")
+	} else {
+		err = json.Unmarshal(u, v)
 	}
 	if err != nil {
 		return wrapErr(r.Request.Method, r.Request.URL, ErrJSONDecode, err)
 	}
 	return nil
+}
+
+// unicodeOrUndeclared reports whether Encoding leaves JSON to its own
+// detection: unset, a Unicode form, or only the default of the media type
+// (ISO-8859-1 for text/*), which says nothing about the bytes.
+func (r *Response) unicodeOrUndeclared() bool {
+	if r.Encoding == "" {
+		return true
+	}
+	if name, ok := charset.Lookup(r.Encoding); ok && strings.HasPrefix(strings.ToLower(name), "utf-") {
+		return true
+	}
+	mediaType, _, _ := strings.Cut(r.Headers.Get("Content-Type"), ";")
+	return strings.EqualFold(r.Encoding, charset.FromContentType(mediaType))
 }
 
 // Cookies returns the cookies the response set (its Set-Cookie headers).
@@ -262,18 +318,22 @@ func (r *Response) IsPermanentRedirect() bool {
 		r.Headers.Get("Location") != ""
 }
 
-// Close releases the response: for a streamed body, the connection (returned
-// to the pool if the body was read to its end) and the call's timer. It is
-// idempotent and safe on a buffered Response, where it does nothing.
+// Close releases the response: for a streamed body, the connection
+// (returned to the pool if the body was read to its end, closed otherwise)
+// and the call's timer. It is idempotent, does nothing on a buffered
+// Response, and may be called while another goroutine reads the body, which
+// then fails. A streamed body read to its end, or to an error, is released
+// without Close.
 func (r *Response) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
+	if r.closed.Swap(true) {
 		return nil
 	}
-	r.closed = true
-	if !r.loaded {
-		r.raw.Body.Close()
+	r.raw.Body.Close()
+	r.smu.Lock()
+	s := r.stream
+	r.smu.Unlock()
+	if s != nil {
+		s.Close()
 	}
 	r.call.release()
 	return nil

@@ -317,7 +317,7 @@ func TestHookErrorFailsTheCall(t *testing.T) {
 	}))
 	assert.ErrorIs(t, err, bad)
 	require.NotNil(t, streamed)
-	assert.True(t, streamed.closed)
+	assert.True(t, streamed.closed.Load())
 }
 
 func TestCloseReleasesConnectionsAndRefusesLaterCalls(t *testing.T) {

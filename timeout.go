@@ -42,6 +42,7 @@ type call struct {
 	first     Response       // the call's first Response, allocated with it
 	hdr       [8]string      // room for the header values of the call's request
 	firstUsed bool
+	bodies    []io.Closer // request bodies sent, closed by release (see track)
 }
 
 type callKey struct{}
@@ -291,6 +292,13 @@ func (c *call) release() {
 	}
 	c.mu.Unlock()
 	c.cancel(context.Canceled)
+	c.mu.Lock()
+	bodies := c.bodies
+	c.bodies = nil
+	c.mu.Unlock()
+	for _, b := range bodies {
+		b.Close()
+	}
 }
 
 // timedBody enforces the read timeout on a response body: the timer runs only

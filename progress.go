@@ -1,0 +1,95 @@
+package requests
+
+import (
+	"io"
+	"net/http"
+	"time"
+)
+
+// ProgressInterval is the least time between two calls of a progress
+// function while bytes flow; change it before making calls.
+var ProgressInterval = 100 * time.Millisecond
+
+// DownloadProgress calls f as the response body is read: done is the bytes
+// received so far, total the Content-Length, or -1 when the server sent
+// none. Bytes are counted as they arrive, before any Content-Encoding is
+// undone, so that done meets total.
+//
+// f is called with done = 0 when reading starts, then at most once per
+// ProgressInterval while bytes arrive, and once more when the body ends
+// (done == total when it was known); not at all for a body that cannot
+// exist (HEAD, 204, 304). It runs in the goroutine that reads the body:
+// inside the call for a buffered Response, the caller's for Stream(true).
+// Keep it quick; it should not call back into the Response. It works with
+// or without Stream; redirect hops are not counted.
+func DownloadProgress(f func(done, total int64)) Option {
+	return optionFunc(func(c *config) { c.onDownload = f })
+}
+
+// UploadProgress calls f as the request body is sent: done is the bytes
+// handed to the connection so far, total the body's length, or -1 when it
+// is sent chunked. The cadence is DownloadProgress's: done = 0 first, at
+// most once per ProgressInterval, and once at the end. f runs in the
+// goroutine net/http writes the body from, not the caller's. When a 307/308
+// redirect or a retry sends the body again, counting starts again from 0.
+func UploadProgress(f func(done, total int64)) Option {
+	return optionFunc(func(c *config) { c.onUpload = f })
+}
+
+// progressReader counts the bytes read through it and reports them.
+type progressReader struct {
+	rc      io.ReadCloser
+	f       func(done, total int64)
+	total   int64
+	done    int64
+	last    time.Time
+	started bool
+	ended   bool
+}
+
+func newProgressReader(rc io.ReadCloser, f func(done, total int64), total int64) *progressReader {
+	if total < 0 {
+		total = -1
+	}
+	return &progressReader{rc: rc, f: f, total: total}
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	if !p.started {
+		p.started, p.last = true, time.Now()
+		p.f(0, p.total)
+	}
+	n, err := p.rc.Read(b)
+	p.done += int64(n)
+	switch {
+	case err == io.EOF:
+		if !p.ended {
+			p.ended = true
+			p.f(p.done, p.total)
+		}
+	case n > 0 && time.Since(p.last) >= ProgressInterval:
+		p.last = time.Now()
+		p.f(p.done, p.total)
+	}
+	return n, err
+}
+
+func (p *progressReader) Close() error { return p.rc.Close() }
+
+// withProgress makes the body report its progress to f, each time it is sent.
+func (b body) withProgress(f func(done, total int64)) body {
+	if b.r == nil || b.r == http.NoBody {
+		return b
+	}
+	b.r = newProgressReader(b.r, f, b.length)
+	if gb := b.getBody; gb != nil {
+		b.getBody = func() (io.ReadCloser, error) {
+			rc, err := gb()
+			if err != nil {
+				return nil, err
+			}
+			return newProgressReader(rc, f, b.length), nil
+		}
+	}
+	return b
+}
