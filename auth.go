@@ -26,7 +26,8 @@ type AuthFunc func(req *http.Request) error
 func (f AuthFunc) Authenticate(req *http.Request) error { return f(req) }
 
 // Auth authenticates requests with a (requests' auth=AuthBase()). Auth(nil)
-// removes a Session's authentication for a call.
+// removes a Session's authentication for a call; as in requests, .netrc
+// credentials then apply unless TrustEnv(false) is given too.
 func Auth(a Authenticator) Option {
 	return optionFunc(func(c *config) { c.auth, c.authSet = a, true })
 }

@@ -1,23 +1,30 @@
 package requests
 
 import (
+	"bufio"
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-requests/requests/internal/testcert"
 )
 
 // digestServer is an HTTP Digest (RFC 7616) protected endpoint: it checks
@@ -441,4 +448,148 @@ func TestPlainAuthenticatorIsNotAskedAgain(t *testing.T) {
 	assert.Equal(t, 401, r.StatusCode)
 	assert.Len(t, *got, 1)
 	assert.Empty(t, r.History)
+}
+
+// dualServer serves plain HTTP and TLS on one port of 127.0.0.1, telling
+// them apart by the first byte, so that a redirect can change the scheme
+// and nothing else. It records the credentials each request carried.
+type dualServer struct {
+	URL, TLSURL string
+	mu          sync.Mutex
+	got         []string // "scheme path Authorization|Cookie|Proxy-Authorization"
+}
+
+func startDual(t *testing.T) (*dualServer, string) {
+	ca := testcert.NewCA(t)
+	cert := ca.Server(t, testcert.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	d := &dualServer{}
+	plain, secure := newChanListener(ln.Addr()), newChanListener(ln.Addr())
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		d.mu.Lock()
+		d.got = append(d.got, fmt.Sprintf("%s %s %s|%s|%s", scheme, r.URL.Path,
+			r.Header.Get("Authorization"), r.Header.Get("Cookie"), r.Header.Get("Proxy-Authorization")))
+		d.mu.Unlock()
+		if to := r.URL.Query().Get("to"); to != "" {
+			http.Redirect(w, r, to, http.StatusFound)
+		}
+	})
+	srv := &http.Server{Handler: mux}
+	tlsSrv := &http.Server{Handler: mux, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.TLS}}}
+	var wg sync.WaitGroup
+	wg.Go(func() { srv.Serve(plain) })
+	wg.Go(func() { tlsSrv.ServeTLS(secure, "", "") })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				br := bufio.NewReader(c)
+				first, err := br.Peek(1)
+				if err != nil {
+					c.Close()
+					return
+				}
+				pc := &peekedConn{Conn: c, r: br}
+				if first[0] == 0x16 { // a TLS handshake record
+					secure.deliver(pc)
+				} else {
+					plain.deliver(pc)
+				}
+			})
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		srv.Close()
+		tlsSrv.Close()
+		wg.Wait()
+	})
+	d.URL = "http://" + ln.Addr().String()
+	d.TLSURL = "https://" + ln.Addr().String()
+	return d, ca.CertFile(t)
+}
+
+func (d *dualServer) seen() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.got...)
+}
+
+// chanListener is a net.Listener fed with connections from a channel.
+type chanListener struct {
+	addr net.Addr
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newChanListener(addr net.Addr) *chanListener {
+	return &chanListener{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *chanListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// deliver hands c to Accept, or closes it once the listener is closed.
+func (l *chanListener) deliver(c net.Conn) {
+	select {
+	case l.ch <- c:
+	case <-l.done:
+		c.Close()
+	}
+}
+
+func (l *chanListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *chanListener) Addr() net.Addr { return l.addr }
+
+// peekedConn reads through the buffer that peeked at its first byte.
+type peekedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *peekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func TestCredentialsAreDroppedOnHTTPSToHTTPDowngrade(t *testing.T) {
+	d, ca := startDual(t)
+	t.Setenv("NETRC", filepath.Join(t.TempDir(), "none")) // no .netrc credentials
+	s := testSession(t, CABundle(ca), Cookies{"session": "s"})
+	start := d.TLSURL + "/start?to=" + url.QueryEscape(d.URL+"/landed")
+	r, err := s.Get(start, BasicAuth("u", "p"), Cookies{"call": "c"}, Headers{"Proxy-Authorization": "Basic eDp5"})
+	require.NoError(t, err)
+	assert.Equal(t, d.URL+"/landed", r.URL)
+	assert.Equal(t, []string{
+		"https /start Basic dTpw|session=s; call=c|",
+		"http /landed ||",
+	}, d.seen())
+
+	// The upgrade to https on the same, non-default port changes the
+	// scheme and the port's meaning: credentials are dropped too, as in
+	// requests (only http:80 to https:443 keeps them).
+	r, err = s.Get(d.URL+"/up?to="+url.QueryEscape(d.TLSURL+"/landed"), BasicAuth("u", "p"))
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+	assert.Equal(t, []string{
+		"http /up Basic dTpw|session=s|",
+		"https /landed ||",
+	}, d.seen()[2:])
 }
