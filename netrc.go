@@ -10,19 +10,27 @@ import (
 	"github.com/go-requests/requests/internal/netrc"
 )
 
-// netrcCache holds the .netrc file last parsed, keyed by its path, size and
-// modification time: calls look it up with a stat, not a read, until the
-// file changes.
+// netrcRecheck is how long the .netrc file found is trusted before the
+// environment and the file system are looked at again, as net's resolver
+// does with resolv.conf: a call then costs no system call. A change of
+// $NETRC or $HOME is seen at once.
+var netrcRecheck = time.Second
+
+// netrcCache holds the .netrc file last parsed, keyed by the environment it
+// was found for and by its path, size and modification time: it is read
+// again only when it changed.
 var netrcCache atomic.Pointer[netrcEntry]
 
 // netrcParses counts the .netrc files read, which tests check.
 var netrcParses atomic.Int64
 
 type netrcEntry struct {
-	path string
-	size int64
-	mod  time.Time
-	file *netrc.File // nil when the file did not parse: requests ignores it then
+	env, home string    // $NETRC and $HOME when the file was looked for
+	checked   time.Time // when it was looked for
+	path      string    // "" when there is none
+	size      int64
+	mod       time.Time
+	file      *netrc.File // nil when there is none or it did not parse: requests ignores it then
 }
 
 // netrcAuth adds Basic credentials from .netrc for the request's host, port
@@ -45,24 +53,32 @@ func netrcAuth(req *http.Request) error {
 	return nil
 }
 
-// netrcFile returns the parsed .netrc file, read again only when it changed.
+// netrcFile returns the parsed .netrc file, if there is one.
 func netrcFile() *netrc.File {
-	path := netrc.Find(os.Getenv)
-	if path == "" {
-		return nil
+	env, home := os.Getenv("NETRC"), os.Getenv("HOME")
+	now := time.Now()
+	old := netrcCache.Load()
+	if old != nil && old.env == env && old.home == home && now.Sub(old.checked) < netrcRecheck {
+		return old.file
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil
+	e := &netrcEntry{env: env, home: home, checked: now, path: netrc.Find(os.Getenv)}
+	if e.path != "" {
+		if fi, err := os.Stat(e.path); err == nil {
+			e.size, e.mod = fi.Size(), fi.ModTime()
+		} else {
+			e.path = ""
+		}
 	}
-	if e := netrcCache.Load(); e != nil && e.path == path && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
-		return e.file
+	switch {
+	case e.path == "":
+	case old != nil && old.path == e.path && old.size == e.size && old.mod.Equal(e.mod):
+		e.file = old.file
+	default:
+		netrcParses.Add(1)
+		if f, err := netrc.ParseFile(e.path); err == nil {
+			e.file = f
+		}
 	}
-	netrcParses.Add(1)
-	f, err := netrc.ParseFile(path)
-	if err != nil {
-		f = nil
-	}
-	netrcCache.Store(&netrcEntry{path: path, size: fi.Size(), mod: fi.ModTime(), file: f})
-	return f
+	netrcCache.Store(e)
+	return e.file
 }

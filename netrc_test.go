@@ -112,13 +112,24 @@ func TestNetrcIsCachedUntilTheFileChanges(t *testing.T) {
 	assert.Equal(t, before+1, netrcParses.Load())
 	assert.Equal(t, "Basic b25lOjE=", (*seen)[4])
 
+	// Looked at again on every call from now on, the file is still parsed
+	// only when it changes.
+	recheck := netrcRecheck
+	netrcRecheck = 0
+	t.Cleanup(func() { netrcRecheck = recheck })
+	for range 3 {
+		_, err := s.Get(srv.URL)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, before+1, netrcParses.Load())
+
 	require.NoError(t, os.WriteFile(path, []byte("machine 127.0.0.1 login two password 2\n"), 0o600))
 	later := time.Now().Add(time.Minute)
 	require.NoError(t, os.Chtimes(path, later, later))
 	_, err := s.Get(srv.URL)
 	require.NoError(t, err)
 	assert.Equal(t, before+2, netrcParses.Load())
-	assert.Equal(t, "Basic dHdvOjI=", (*seen)[5])
+	assert.Equal(t, "Basic dHdvOjI=", (*seen)[8])
 }
 
 func TestNetrcMalformedOrMissingFileIsIgnored(t *testing.T) {
