@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -592,4 +593,24 @@ func TestCredentialsAreDroppedOnHTTPSToHTTPDowngrade(t *testing.T) {
 		"http /up Basic dTpw|session=s|",
 		"https /landed ||",
 	}, d.seen()[2:])
+}
+
+func TestDigestReplaysAMultipartUpload(t *testing.T) {
+	d := &digestServer{user: "u", pass: "p", algorithm: "SHA-256", qop: "auth"}
+	srv := startDigest(t, d)
+	path := filepath.Join(t.TempDir(), "report.csv")
+	require.NoError(t, os.WriteFile(path, []byte("a,b\n1,2\n"), 0o600))
+	files := Files{
+		"report": FileFromPath(path),
+		"notes":  {Name: "notes.txt", Reader: strings.NewReader("seekable notes")},
+	}
+	r, err := testSession(t).Post(srv.URL+"/upload", DigestAuth("u", "p"), files, Data(map[string]string{"k": "v"}))
+	require.NoError(t, err)
+	require.Equal(t, 200, r.StatusCode, r.Text())
+	_, bodies := d.seen()
+	require.Len(t, bodies, 2)
+	assert.Equal(t, bodies[0], bodies[1], "the answer carries the same upload")
+	for _, part := range []string{"a,b\n1,2\n", "seekable notes", `name="k"`} {
+		assert.Contains(t, bodies[1], part)
+	}
 }
