@@ -218,7 +218,7 @@ func (f *form) open() *formReader { return &formReader{f: f} }
 
 // formReader reads a form once. It is safe to Close while a Read runs in
 // another goroutine (net/http may do that): the file it opened is closed
-// and no further file is opened.
+// by the time Close returns and no further file is opened.
 type formReader struct {
 	f *form
 
@@ -249,16 +249,28 @@ func (r *formReader) Read(p []byte) (int, error) {
 				return 0, err
 			}
 		}
-		cur := r.cur
-		r.mu.Unlock()
-
-		n, err := cur.Read(p)
-		if err == io.EOF {
-			r.mu.Lock()
-			r.nextLocked()
+		var n int
+		var err error
+		if r.file != nil {
+			// A file this reader opened is read under the lock, so that
+			// Close waits for the read (a disk read is short) and the file
+			// is really closed when Close returns.
+			n, err = r.cur.Read(p)
+		} else {
+			// Anything else may block for long (a caller's pipe): read it
+			// unlocked, so that Close is never held up.
+			cur := r.cur
 			r.mu.Unlock()
-			err = nil
+			n, err = cur.Read(p)
+			r.mu.Lock()
 		}
+		if err == io.EOF {
+			err = nil
+			if !r.closed {
+				r.nextLocked()
+			}
+		}
+		r.mu.Unlock()
 		if n > 0 || err != nil {
 			return n, err
 		}
