@@ -627,3 +627,34 @@ func TestUploadProgress(t *testing.T) {
 		assert.Equal(t, 2, ends)
 	})
 }
+
+func TestUploadAllocatesLittle(t *testing.T) {
+	// 32 MiB from a file, with a form field beside it, must not be held
+	// in memory.
+	const size = 32 << 20
+	path := filepath.Join(t.TempDir(), "big.bin")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	chunk := bytes.Repeat([]byte("0123456789abcdef"), 4096)
+	for i := 0; i < size; i += len(chunk) {
+		_, err := f.Write(chunk)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.Close())
+
+	var got atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		got.Store(n)
+	}))
+	t.Cleanup(srv.Close)
+	var r *Response
+	allocated := allocatedDuring(func() {
+		r, err = testSession(t).Post(srv.URL, Data(map[string]string{"name": "big"}), Files{"file": FileFromPath(path)})
+		require.NoError(t, err)
+	})
+	assert.Equal(t, r.Request.ContentLength, got.Load())
+	assert.Greater(t, got.Load(), int64(size))
+	t.Logf("%d KiB allocated", allocated>>10)
+	assert.Less(t, allocated, uint64(size/8), "%d KiB allocated for a %d MiB upload", allocated>>10, size>>20)
+}
