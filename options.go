@@ -132,7 +132,9 @@ func Stream(on bool) Option {
 
 // MaxBodySize caps how many bytes a buffered body (after decompression) may
 // hold; a larger one fails with ErrBodyTooLarge instead of exhausting memory.
-// Zero or negative means no cap. Streamed bodies are the caller's to bound.
+// Zero or negative means no cap. It applies to Content on a streamed
+// Response too, and bounds each line of IterLines; a stream read with Body,
+// IterContent or Save is the caller's to bound.
 func MaxBodySize(n int64) Option {
 	return optionFunc(func(c *config) { c.maxBody = max(n, 0) })
 }
