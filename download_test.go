@@ -255,7 +255,7 @@ func TestDownloadProgress(t *testing.T) {
 	t.Run("cadence: every read when the interval is zero", func(t *testing.T) {
 		setProgressInterval(t, 0)
 		var p progressLog
-		_, err := s.Get(bin.URL+"/drip?numbytes=5&duration=0.1", DownloadProgress(p.record))
+		_, err := s.Get(bin.URL+"/drip?numbytes=5&duration=0.5", DownloadProgress(p.record))
 		require.NoError(t, err)
 		calls := p.check(t, 5, 5)
 		assert.GreaterOrEqual(t, len(calls), 3, "drips arrive in separate reads: %v", calls)
