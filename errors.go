@@ -203,8 +203,6 @@ func classify(err, cause error) error {
 	case errors.Is(err, ErrProxy), errors.Is(err, ErrSSL), errors.Is(err, ErrContentDecoding),
 		errors.Is(err, ErrChunkedEncoding), errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrUnrewindableBody):
 		return nil // already classified where it happened
-	case errors.Is(err, context.DeadlineExceeded):
-		return ErrTimeout
 	case errors.Is(err, context.Canceled):
 		return nil
 	}
@@ -230,6 +228,10 @@ func classify(err, cause error) error {
 			return ErrConnectTimeout
 		}
 		return ErrConnection
+	case errors.Is(err, context.DeadlineExceeded):
+		// The caller's deadline, past the connect phase (a dial that runs
+		// out of time is a connect timeout, above).
+		return ErrTimeout
 	case errors.As(err, &netErr) && netErr.Timeout():
 		// The Transport's own TLS handshake timeout lands here.
 		if strings.Contains(err.Error(), "handshake") {
