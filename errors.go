@@ -100,11 +100,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e.Method == "" && e.URL == "" {
+		return e.detail()
+	}
+	return e.Method + " " + e.URL + ": " + e.detail()
+}
+
+// detail is the message without the method and URL.
+func (e *Error) detail() string {
 	var b strings.Builder
-	b.WriteString(e.Method)
-	b.WriteByte(' ')
-	b.WriteString(e.URL)
-	b.WriteString(": ")
 	if e.Kind != nil {
 		b.WriteString(e.Kind.Error())
 		if e.Err != nil {

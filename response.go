@@ -39,6 +39,9 @@ type Response struct {
 	// empty to let Text guess it from the body (ApparentEncoding). Set it
 	// before Text to override, as in requests.
 	Encoding string
+	// Retries counts the times the request was sent again under the Retry
+	// policy before this response came back: 0 when the first attempt did.
+	Retries int
 
 	raw  *http.Response
 	call *call

@@ -44,6 +44,7 @@ type config struct {
 	poolSize       int
 	trustEnv       bool
 	dial           DialFunc
+	retry          *RetryPolicy // nil: no retries
 
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
@@ -431,8 +432,17 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 	return resp, nil
 }
 
-// attempt sends one request on the wire and wraps its response.
+// attempt sends a request, and sends it again as the call's retry policy
+// allows (retry.go).
 func (s *Session) attempt(cl *call, req *http.Request) (*Response, error) {
+	if cl.cfg.retry != nil {
+		return s.retry(cl, req)
+	}
+	return s.once(cl, req)
+}
+
+// once sends one request on the wire and wraps its response.
+func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
 	rt, err := s.roundTripper(cl.cfg, req.URL)
 	if err != nil {
 		closeBody(req)
@@ -441,7 +451,7 @@ func (s *Session) attempt(cl *call, req *http.Request) (*Response, error) {
 	if _, ok := rt.(*http.Transport); ok {
 		req = routeProxyAuth(cl.cfg, req)
 	}
-	cl.startAttempt()
+	req = cl.startAttempt(req)
 	start := time.Now()
 	hr, err := rt.RoundTrip(req)
 	cl.stop()

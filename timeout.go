@@ -25,15 +25,22 @@ import (
 // request body and around every read of the response body. A deadline on the
 // net.Conn would leak into the next request on a pooled connection and do
 // nothing per stream on HTTP/2.
+//
+// A fired timeout cancels the call, which ends it. Under a Retry policy each
+// request put on the wire (an attempt) runs instead under a child context of
+// the call, and a timeout cancels only that attempt, so that the next one
+// starts afresh.
 type call struct {
 	context.Context
 	cfg    *config
 	cancel context.CancelCauseFunc
 	own    config // cfg, when the call merged its options itself (Do)
 
-	mu        sync.Mutex  // guards w
-	w         *watch      // the call's timer, once armed; nil again after release
-	reading   atomic.Bool // phase: false while connecting
+	mu        sync.Mutex              // guards w and the attempt's context
+	w         *watch                  // the call's timer, once armed; nil again after release
+	try       context.Context         // the current attempt's, under a Retry policy
+	tryCancel context.CancelCauseFunc // cancels try
+	reading   atomic.Bool             // phase: false while connecting
 	released  atomic.Bool
 	trace     httptrace.ClientTrace
 	ownTrace  bool           // Value hands out trace itself, without a context layer
@@ -74,7 +81,12 @@ func (cl *call) init(c *config) {
 		parent = context.Background()
 	}
 	cl.Context, cl.cancel = context.WithCancelCause(parent)
-	if c.connectTimeout > 0 || c.readTimeout > 0 {
+	if onCall != nil {
+		onCall(1)
+	}
+	if c.connectTimeout > 0 || c.readTimeout > 0 || c.retry != nil {
+		// A Retry policy needs the phase too: a failure before a
+		// connection was had means nothing reached the server.
 		cl.trace.GotConn = cl.gotConn
 		// A trace the caller's context carries must be composed with ours,
 		// which WithClientTrace does.
@@ -138,15 +150,41 @@ func callOf(ctx context.Context) *call {
 	return c
 }
 
-// startAttempt arms the connect phase for one request on the wire.
-func (c *call) startAttempt() {
+// onCall, when set (by tests), is told of every call started (+1) and
+// released (-1), so that tests can prove no call keeps a timer or context.
+var onCall func(delta int)
+
+// startAttempt arms the connect phase for one request on the wire, and
+// returns the request to send. Under a Retry policy that is req with the
+// attempt's own context; the previous attempt's context ends here, its
+// response having been drained and closed by now.
+func (c *call) startAttempt(req *http.Request) *http.Request {
 	c.reading.Store(false)
+	if c.cfg.retry != nil {
+		ctx, cancel := context.WithCancelCause(c)
+		c.mu.Lock()
+		prev := c.tryCancel
+		c.try, c.tryCancel = ctx, cancel
+		c.mu.Unlock()
+		if prev != nil {
+			prev(context.Canceled)
+		}
+		if c.trace.GotConn != nil && !c.ownTrace {
+			ctx = httptrace.WithClientTrace(ctx, &c.trace)
+		}
+		req = req.WithContext(ctx)
+	}
 	if d := c.cfg.connectTimeout; d > 0 {
 		c.arm(d)
 	} else {
 		c.stop()
 	}
+	return req
 }
+
+// sent reports whether the current attempt got a connection, after which
+// the request may have reached the server.
+func (c *call) sent() bool { return c.reading.Load() }
 
 func (c *call) gotConn(httptrace.GotConnInfo) {
 	c.reading.Store(true)
@@ -246,17 +284,31 @@ func (w *watch) detach() {
 	watches.Put(w)
 }
 
+// fire ends the current attempt (or the call) with the timeout due.
 func (c *call) fire() {
+	c.mu.Lock()
+	cancel := c.tryCancel
+	c.mu.Unlock()
+	if cancel == nil {
+		cancel = c.cancel
+	}
 	if c.reading.Load() {
-		c.cancel(ErrReadTimeout)
+		cancel(ErrReadTimeout)
 	} else {
-		c.cancel(ErrConnectTimeout)
+		cancel(ErrConnectTimeout)
 	}
 }
 
-// timeoutCause reports the timeout that ended the call, if one did.
+// timeoutCause reports the timeout that ended the call, or its current
+// attempt, if one did.
 func (c *call) timeoutCause() error {
-	switch cause := context.Cause(c.Context); cause {
+	var ctx context.Context = c.Context
+	c.mu.Lock()
+	if c.try != nil {
+		ctx = c.try
+	}
+	c.mu.Unlock()
+	switch cause := context.Cause(ctx); cause {
 	case ErrConnectTimeout, ErrReadTimeout:
 		return cause
 	}
@@ -292,6 +344,9 @@ func (c *call) release() {
 	}
 	c.mu.Unlock()
 	c.cancel(context.Canceled)
+	if onCall != nil {
+		onCall(-1)
+	}
 	c.mu.Lock()
 	bodies := c.bodies
 	c.bodies = nil

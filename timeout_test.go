@@ -299,7 +299,7 @@ func TestTimersAreNotSharedBetweenCalls(t *testing.T) {
 func TestStaleTimerRunDoesNothing(t *testing.T) {
 	c := newCall(&config{connectTimeout: time.Hour, readTimeout: time.Hour})
 	defer c.release()
-	c.startAttempt()
+	c.startAttempt(new(http.Request))
 	w := c.w
 	require.NotNil(t, w)
 
@@ -310,7 +310,7 @@ func TestStaleTimerRunDoesNothing(t *testing.T) {
 	w.fire() // stopped: nothing is due
 	require.NoError(t, c.Err())
 
-	c.startAttempt()
+	c.startAttempt(new(http.Request))
 	w.mu.Lock()
 	w.due = time.Now().Add(-time.Millisecond) // as if the hour had passed
 	w.mu.Unlock()
