@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -163,4 +164,26 @@ func checkCookie(name, value string) error {
 		}
 	}
 	return nil
+}
+
+// MaxSetCookies caps how many Set-Cookie headers of one response are stored
+// in the jar; the rest are ignored, so that a server cannot flood the jar.
+// Browsers keep about this many cookies per domain.
+const MaxSetCookies = 50
+
+// storeCookies stores a response's cookies in the call's jar, at most
+// MaxSetCookies of them. Response.Cookies still lists them all.
+func storeCookies(cl *call, u *url.URL, h http.Header) {
+	lines := h["Set-Cookie"]
+	if len(lines) == 0 {
+		return
+	}
+	jar := cl.cookieJar()
+	if jar == nil {
+		return
+	}
+	if len(lines) > MaxSetCookies {
+		lines = lines[:MaxSetCookies]
+	}
+	jar.SetCookies(u, (&http.Response{Header: http.Header{"Set-Cookie": lines}}).Cookies())
 }

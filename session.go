@@ -463,10 +463,6 @@ func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
 		return nil, wrapErr(req.Method, req.URL, classify(err, cause), err)
 	}
 	elapsed := time.Since(start)
-	if len(hr.Header["Set-Cookie"]) > 0 {
-		if jar := cl.cookieJar(); jar != nil {
-			jar.SetCookies(req.URL, hr.Cookies())
-		}
-	}
+	storeCookies(cl, req.URL, hr.Header)
 	return newResponse(hr, req, elapsed, cl), nil
 }
