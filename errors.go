@@ -242,8 +242,24 @@ func classify(err, cause error) error {
 			return ErrConnectTimeout
 		}
 		return ErrReadTimeout
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return ErrChunkedEncoding
 	}
 	return ErrConnection
+}
+
+// classifyBody is classify for a failure while reading a response body. As
+// in requests, a body cut short or with broken chunked framing is
+// ErrChunkedEncoding; a network failure such as a reset stays
+// ErrConnection. (Cut short while reading the headers, there was no body to
+// be incomplete: that is ErrConnection.)
+func classifyBody(err, cause error) error {
+	k := classify(err, cause)
+	if k == ErrConnection {
+		// The chunked reader's errors are plain errors; network errors
+		// are net.Errors.
+		var ne net.Error
+		if errors.Is(err, io.ErrUnexpectedEOF) || !errors.As(err, &ne) {
+			return ErrChunkedEncoding
+		}
+	}
+	return k
 }

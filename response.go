@@ -159,7 +159,7 @@ func (r *Response) bodyError(err error) error {
 	case errors.Is(err, decode.ErrDecode), errors.Is(err, decode.ErrUnsupported), errors.Is(err, decode.ErrTooManyCodings):
 		k = ErrContentDecoding
 	default:
-		k = classify(err, r.call.timeoutCause())
+		k = classifyBody(err, r.call.timeoutCause())
 	}
 	return wrapErr(r.Request.Method, r.Request.URL, k, err)
 }
