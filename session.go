@@ -2,6 +2,7 @@ package requests
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -463,6 +464,12 @@ func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
 		return nil, wrapErr(req.Method, req.URL, classify(err, cause), err)
 	}
 	elapsed := time.Since(start)
+	if hr.StatusCode == http.StatusSwitchingProtocols && req.Header.Get("Upgrade") == "" {
+		// The connection now speaks something else; as a body it would
+		// never end (RFC 9110 15.2.2: a server must not switch unasked).
+		hr.Body.Close()
+		return nil, wrapErr(req.Method, req.URL, ErrConnection, errors.New("server switched protocols unasked"))
+	}
 	storeCookies(cl, req.URL, hr.Header)
 	return newResponse(hr, req, elapsed, cl), nil
 }
