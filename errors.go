@@ -147,17 +147,21 @@ func (e *HTTPError) Error() string {
 	if r.StatusCode < 500 {
 		class = "Client"
 	}
-	return fmt.Sprintf("%d %s Error: %s for url: %s", r.StatusCode, class, r.Reason, r.URL)
+	return fmt.Sprintf("%d %s Error: %s for url: %s", r.StatusCode, class, r.Reason, redactRaw(r.URL))
 }
 
 // StatusCode is the status of the failed response.
 func (e *HTTPError) StatusCode() int { return e.Response.StatusCode }
 
-// wrapErr builds the *Error for a failed call, with the password in the URL masked.
+// wrapErr builds the *Error for a failed call, with the password in the URL
+// masked, in the URL and in the cause's message alike.
 func wrapErr(method string, u *url.URL, k, err error) error {
 	s := ""
 	if u != nil {
 		s = u.Redacted()
+		if pw, ok := u.User.Password(); ok && err != nil {
+			err = hidePassword(err, pw)
+		}
 	}
 	return &Error{Method: method, URL: s, Kind: k, Err: err}
 }
@@ -166,6 +170,33 @@ func wrapErr(method string, u *url.URL, k, err error) error {
 func wrapRawErr(method, raw string, k, err error) error {
 	return &Error{Method: method, URL: redactRaw(raw), Kind: k, Err: scrubURLError(err)}
 }
+
+// hidePassword masks pw wherever err's message shows it as a URL's
+// password (":pw@", raw or escaped), which a mounted RoundTripper or a
+// library below might do. errors.Is and errors.As still see err itself.
+func hidePassword(err error, pw string) error {
+	if pw == "" {
+		return err
+	}
+	msg := err.Error()
+	masked := msg
+	for _, form := range [...]string{pw, strings.TrimPrefix(url.UserPassword("", pw).String(), ":")} {
+		masked = strings.ReplaceAll(masked, ":"+form+"@", ":xxxxx@")
+	}
+	if masked == msg {
+		return err
+	}
+	return &maskedError{err: err, msg: masked}
+}
+
+// maskedError is a cause whose message had a password masked.
+type maskedError struct {
+	err error
+	msg string
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
 
 // redactRaw masks a password in a URL string that may not parse.
 func redactRaw(raw string) string {

@@ -67,7 +67,7 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 	loc := resp.Headers.Get("Location")
 	target, err := req.URL.Parse(loc)
 	if err != nil {
-		return nil, wrapErr(req.Method, req.URL, ErrInvalidURL, fmt.Errorf("redirect to %q: %w", loc, scrubURLError(err)))
+		return nil, wrapErr(req.Method, req.URL, ErrInvalidURL, fmt.Errorf("redirect to %q: %w", redactRaw(loc), scrubURLError(err)))
 	}
 	if target.Fragment == "" && req.URL.Fragment != "" {
 		// A fragment survives a redirect that gives none (RFC 7231 7.1.2).
@@ -77,7 +77,7 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		return nil, wrapErr(req.Method, req.URL, ErrInvalidSchema, fmt.Errorf("redirect to unsupported scheme %q", target.Scheme))
 	}
 	if target.Host == "" {
-		return nil, wrapErr(req.Method, req.URL, ErrInvalidURL, fmt.Errorf("redirect to %q has no host", loc))
+		return nil, wrapErr(req.Method, req.URL, ErrInvalidURL, fmt.Errorf("redirect to %q has no host", redactRaw(loc)))
 	}
 
 	method := redirectMethod(req.Method, resp.StatusCode)

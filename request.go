@@ -217,7 +217,7 @@ func (s *Session) parseURL(raw string) (*url.URL, error) {
 		// "example.com/x" has no scheme; "localhost:8080/x" parses as scheme
 		// "localhost", which requests also reports as a missing scheme.
 		return nil, wrapRawErr("", raw, ErrMissingSchema,
-			fmt.Errorf("no scheme supplied; perhaps you meant https://%s", raw))
+			fmt.Errorf("no scheme supplied; perhaps you meant https://%s", redactRaw(raw)))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		if s.mounted(raw) != nil {
