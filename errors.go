@@ -255,6 +255,10 @@ func classify(err, cause error) error {
 	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
 		errors.As(err, &invalidErr), errors.As(err, &recordErr), errors.As(err, &alertErr):
 		return ErrSSL
+	case errors.As(err, &opErr) && (opErr.Op == "remote error" || opErr.Op == "local error"):
+		// crypto/tls reports alerts (a peer refusing the handshake: no
+		// client certificate, no common version) as these operations.
+		return ErrSSL
 	case errors.As(err, &opErr) && (opErr.Op == "proxyconnect" || strings.HasPrefix(opErr.Op, "socks ")):
 		// A proxy that cannot be reached, or a SOCKS handshake that failed.
 		return ErrProxy
