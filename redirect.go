@@ -40,6 +40,11 @@ func (s *Session) follow(cl *call, req *http.Request) (*Response, error) {
 		// Drained first: a body to send again may only be had once the
 		// Transport is done with this exchange.
 		resp.discard()
+		if cause := cl.timeoutCause(); cause != nil {
+			// The hop's body stalled: as in requests, that ends the call,
+			// whether or not a retry policy scoped the timeout to the hop.
+			return nil, wrapErr(req.Method, req.URL, cause, cl.timeoutErr(cause))
+		}
 		next, err := s.redirectRequest(cl, req, resp, &stripped)
 		if err != nil {
 			return nil, err
