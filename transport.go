@@ -14,11 +14,16 @@ import (
 const (
 	// idleConnTimeout is how long an idle pooled connection is kept.
 	idleConnTimeout = 90 * time.Second
-	// maxResponseHeaderBytes bounds the response headers a server may send.
+	// maxResponseHeaderBytes bounds the response headers a server may send
+	// (1xx responses included).
 	maxResponseHeaderBytes = 1 << 20
-	// h2PingAfter: an HTTP/2 connection silent this long is probed with a
-	// ping, and closed if the ping is not answered within h2PingTimeout, so a
-	// dead connection is not handed to the next call.
+)
+
+// h2PingAfter: an HTTP/2 connection silent this long is probed with a ping,
+// and closed if the ping is not answered within h2PingTimeout, so a dead
+// connection is not handed to the next call and a call waiting on one fails
+// instead of hanging. Variables only so that tests can shorten them.
+var (
 	h2PingAfter   = 30 * time.Second
 	h2PingTimeout = 15 * time.Second
 )
