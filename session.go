@@ -449,10 +449,11 @@ func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
 		closeBody(req)
 		return nil, wrapErr(req.Method, req.URL, ErrSSL, err)
 	}
+	// The attempt's context first: routing Proxy-Authorization adds to it.
+	req = cl.startAttempt(req)
 	if _, ok := rt.(*http.Transport); ok {
 		req = routeProxyAuth(cl.cfg, req)
 	}
-	req = cl.startAttempt(req)
 	start := time.Now()
 	hr, err := rt.RoundTrip(req)
 	cl.stop()
