@@ -150,9 +150,14 @@ func Hook(f func(*Response) error) Option {
 	})
 }
 
-// PoolSize sets how many idle connections a Session keeps per host
-// (requests' HTTPAdapter pool_maxsize; default DefaultPoolSize). It is a
-// Session setting: given to a single call it has no effect.
+// PoolSize sets how many connections a Session opens to one host, and keeps
+// idle (requests' HTTPAdapter pool_maxsize, with urllib3's pool_block=True;
+// default DefaultPoolSize). A call that finds them all busy waits for one,
+// and the wait counts against its connect timeout, so it fails with
+// ErrConnectTimeout rather than wait forever (for instance behind streamed
+// responses nobody closes). Set it to the number of calls to one host a
+// program makes at once. It is a Session setting: given to a single call it
+// has no effect.
 func PoolSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {

@@ -76,8 +76,9 @@ var (
 	DefaultReadTimeout = 30 * time.Second
 	// DefaultMaxRedirects is requests' DEFAULT_REDIRECT_LIMIT.
 	DefaultMaxRedirects = 30
-	// DefaultPoolSize is the idle connections kept per host, as requests'
-	// DEFAULT_POOLSIZE (net/http keeps 2, which churns under concurrency).
+	// DefaultPoolSize is the connections opened, and kept idle, per host, as
+	// requests' DEFAULT_POOLSIZE (net/http keeps 2 idle and opens any
+	// number, which churns under concurrency). See PoolSize.
 	DefaultPoolSize = 10
 	// DefaultUserAgent is sent unless a User-Agent header is given or omitted.
 	DefaultUserAgent = "go-requests/" + Version

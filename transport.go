@@ -66,6 +66,7 @@ func newTransport(key tlsKey, c *config) (*http.Transport, error) {
 		TLSHandshakeTimeout:    c.connectTimeout,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConnsPerHost:    c.poolSize,
+		MaxConnsPerHost:        c.poolSize, // see PoolSize
 		IdleConnTimeout:        idleConnTimeout,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: maxResponseHeaderBytes,
