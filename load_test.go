@@ -1,0 +1,139 @@
+package requests
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/go-requests/requests/internal/testcert"
+)
+
+// Load: many goroutines share one Session, each call with its own headers,
+// params and timeout, and each must get its own answer back. The server
+// counts the connections it is opened, which PoolSize bounds.
+const (
+	loadWorkers = 64
+	loadCalls   = 200 // per worker
+	loadPool    = 16
+)
+
+// echoNonce answers with the nonce of the header and of the query, and
+// counts new connections.
+func echoNonce(conns *atomic.Int64) (http.Handler, func(net.Conn, http.ConnState)) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s|%s|%s|%d", r.Header.Get("X-Nonce"), r.URL.Query().Get("n"), r.Header.Get("X-Session"), r.ProtoMajor)
+	})
+	return h, func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	var h1Conns, h2Conns atomic.Int64
+	h, counter := echoNonce(&h1Conns)
+	plain := httptest.NewUnstartedServer(h)
+	plain.Config.ConnState = counter
+	plain.Start()
+	t.Cleanup(plain.Close)
+
+	ca := testcert.NewCA(t)
+	h, counter = echoNonce(&h2Conns)
+	secure := httptest.NewUnstartedServer(h)
+	secure.Config.ConnState = counter
+	secure.EnableHTTP2 = true
+	secure.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Server(t, testcert.Options{}).TLS}}
+	secure.StartTLS()
+	t.Cleanup(secure.Close)
+
+	for _, tt := range []struct {
+		name  string
+		url   string
+		proto int
+		conns *atomic.Int64
+	}{
+		{"HTTP/1.1", plain.URL, 1, &h1Conns},
+		{"HTTP/2", secure.URL, 2, &h2Conns},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testSession(t, PoolSize(loadPool), CABundle(ca.CertFile(t)), Headers{"X-Session": "shared"})
+			var wg sync.WaitGroup
+			var failures atomic.Int64
+			for w := range loadWorkers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range loadCalls {
+						nonce := strconv.Itoa(w) + "-" + strconv.Itoa(i)
+						r, err := s.Get(tt.url, Headers{"X-Nonce": nonce}, Params{"n": nonce}, Timeout(bound))
+						if err != nil {
+							failures.Add(1)
+							t.Errorf("call %s: %v", nonce, err)
+							return
+						}
+						if got, want := r.Text(), nonce+"|"+nonce+"|shared|"+strconv.Itoa(tt.proto); got != want {
+							failures.Add(1)
+							t.Errorf("call %s got %q, want %q", nonce, got, want)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			require.Zero(t, failures.Load())
+			assert.LessOrEqual(t, tt.conns.Load(), int64(loadPool), "more connections than the pool bound")
+			t.Logf("%d calls over %d connections", loadWorkers*loadCalls, tt.conns.Load())
+		})
+	}
+}
+
+// Failing calls leave nothing behind: 10,000 refused connections later,
+// no goroutine and no descriptor more than before.
+func TestManyFailingCallsLeakNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	addr := "http://" + closedPort(t) + "/"
+	leaks := goleak.IgnoreCurrent()
+	fds := openDescriptors(t)
+	calls := openCalls.Load()
+
+	s := NewSession(Retry(RetryPolicy{Total: -1}))
+	const total = 10000
+	var wg sync.WaitGroup
+	var refused atomic.Int64
+	for w := range loadWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < total; i += loadWorkers {
+				_, err := s.Get(addr, Params{"i": strconv.Itoa(i)})
+				if assert.ErrorIs(t, err, ErrConnection) {
+					refused.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	s.Close()
+	assert.EqualValues(t, total, refused.Load())
+	require.NoError(t, goleak.Find(leaks))
+	assert.Equal(t, calls, openCalls.Load(), "a call was never released")
+	if fds >= 0 {
+		assert.LessOrEqual(t, openDescriptors(t), fds, "descriptors leaked")
+	}
+}
