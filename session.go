@@ -472,6 +472,7 @@ func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
 		hr.Body.Close()
 		return nil, wrapErr(req.Method, req.URL, ErrConnection, errors.New("server switched protocols unasked"))
 	}
+	dropDesynced(rt, hr)
 	storeCookies(cl, req.URL, hr.Header)
 	return newResponse(hr, req, elapsed, cl), nil
 }

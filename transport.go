@@ -121,3 +121,28 @@ func (s *Session) roundTripper(c *config, u *url.URL) (http.RoundTripper, error)
 	}
 	return s.transport(c)
 }
+
+// dropDesynced keeps a connection that a response has poisoned out of the
+// pool. A 204 that announces a body (a Content-Length or Transfer-Encoding
+// it must not have), or a 304 with a Transfer-Encoding, may be followed by
+// body bytes the Transport never reads: left in the connection's buffer,
+// they would be read as the answer to the next request on it (RFC 9112
+// 6.3: a client must not take such data for a response). The Transport
+// puts the connection back in the pool before handing over the response, so
+// all of its idle connections are closed: a rare, misbehaving server pays
+// for it, and the caller's next call cannot pick the poisoned one up.
+func dropDesynced(rt http.RoundTripper, hr *http.Response) {
+	if hr.ProtoMajor != 1 {
+		return
+	}
+	chunked := len(hr.TransferEncoding) > 0 // net/http moves the header here
+	switch {
+	case hr.StatusCode == http.StatusNoContent && (chunked || hr.Header.Get("Content-Length") != "" && hr.Header.Get("Content-Length") != "0"),
+		hr.StatusCode == http.StatusNotModified && chunked:
+	default:
+		return
+	}
+	if t, ok := rt.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+}
