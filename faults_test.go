@@ -539,22 +539,9 @@ func protocolScenarios() []scenario {
 			}
 			assert.Equal(t, 1, srv.Accepted())
 		}},
-		{"204 with a body", "success, empty body; the stray bytes never pass for the next answer", func(t *testing.T) {
-			srv := faultkit.Listen(t, func(c *faultkit.Conn) {
-				if _, err := c.ReadRequest(); err != nil {
-					return
-				}
-				io.WriteString(c, faultkit.CRLF("HTTP/1.1 204 No Content\nContent-Length: 5\n\nHTTP/1.1 200 OK\nContent-Length: 8\n\nsmuggled"))
-				c.Hold()
-			})
-			s := testSession(t)
-			for range 2 {
-				r := succeed(t, func() (*Response, error) { return s.Get(srv.URL) })
-				assert.Equal(t, 204, r.StatusCode)
-				assert.Empty(t, r.Content())
-			}
-			assert.Equal(t, 2, srv.Accepted(), "a connection with stray bytes is not reused")
-		}},
+		{"204 with a body", "success, empty body; the stray bytes never pass for the next answer", desyncAfter("HTTP/1.1 204 No Content\nContent-Length: 5\n\n", 204)},
+		{"chunked 204 with a body", "success, empty body; the stray bytes never pass for the next answer", desyncAfter("HTTP/1.1 204 No Content\nTransfer-Encoding: chunked\n\n", 204)},
+		{"chunked 304 with a body", "success, empty body; the stray bytes never pass for the next answer", desyncAfter("HTTP/1.1 304 Not Modified\nTransfer-Encoding: chunked\n\n", 304)},
 		{"101 Switching Protocols nobody asked for", "ErrConnection", func(t *testing.T) {
 			srv := faultkit.Listen(t, faultkit.RespondKeepOpen(faultkit.CRLF("HTTP/1.1 101 Switching Protocols\nUpgrade: x\nConnection: Upgrade\n\nendless")))
 			fail(t, ErrConnection, func() (*Response, error) { return testSession(t).Get(srv.URL) })
@@ -1247,4 +1234,27 @@ func connectProxy(t *testing.T, seen func(http.Header)) *faultkit.Server {
 		c.Close()
 		<-done
 	})
+}
+
+// desyncAfter is a scenario where a server follows a bodiless response
+// (head) with a whole second response on the same connection: read as the
+// answer to the next call on that connection, it would desynchronise every
+// call after it. The next call must use a new connection.
+func desyncAfter(head string, status int) func(t *testing.T) {
+	return func(t *testing.T) {
+		srv := faultkit.Listen(t, func(c *faultkit.Conn) {
+			if _, err := c.ReadRequest(); err != nil {
+				return
+			}
+			io.WriteString(c, faultkit.CRLF(head+"HTTP/1.1 200 OK\nContent-Length: 8\n\nsmuggled"))
+			c.Hold()
+		})
+		s := testSession(t)
+		for range 3 {
+			r := succeed(t, func() (*Response, error) { return s.Get(srv.URL) })
+			assert.Equal(t, status, r.StatusCode)
+			assert.Empty(t, r.Content())
+		}
+		assert.Equal(t, 3, srv.Accepted(), "a connection with stray bytes is never reused")
+	}
 }
