@@ -206,19 +206,25 @@ func (p *RetryPolicy) Retryable(a RetryAttempt) bool {
 // the first retry, then BackoffFactor doubled for each further one, plus
 // the jitter, capped at BackoffMax.
 func (p *RetryPolicy) BackoffFor(a RetryAttempt) time.Duration {
-	n := a.Retries + 1 // the retry about to be made
-	if n <= 1 || p.BackoffFactor <= 0 {
-		return p.jitter()
-	}
 	limit := p.BackoffMax
 	if limit <= 0 {
 		limit = DefaultBackoffMax
 	}
-	d := p.BackoffFactor
-	for i := 1; i < n && d < limit; i++ {
-		d *= 2
+	var d time.Duration
+	if n := a.Retries + 1; n > 1 && p.BackoffFactor > 0 { // n: the retry about to be made
+		d = min(p.BackoffFactor, limit)
+		for i := 1; i < n; i++ {
+			if d > limit/2 { // doubled, it would only be capped (or overflow)
+				d = limit
+				break
+			}
+			d *= 2
+		}
 	}
-	return min(d+p.jitter(), limit)
+	if j := p.jitter(); j < limit-d {
+		return d + j
+	}
+	return limit
 }
 
 func (p *RetryPolicy) jitter() time.Duration {
