@@ -203,20 +203,27 @@ func redactRaw(raw string) string {
 	if u, err := url.Parse(raw); err == nil {
 		return u.Redacted()
 	}
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
+	// The authority runs from "//" (after the scheme, or at the start of a
+	// scheme-relative URL) to the first "/", "?" or "#"; its userinfo ends
+	// at its last "@".
+	i := strings.Index(raw, "://") + 1
+	if i == 0 && !strings.HasPrefix(raw, "//") {
 		return raw
 	}
-	at := strings.LastIndex(rest, "@")
-	slash := strings.IndexAny(rest, "/?#")
-	if at < 0 || (slash >= 0 && at > slash) {
+	head, rest := raw[:i+2], raw[i+2:]
+	authority := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		authority = rest[:end]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
 		return raw
 	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
+	user, _, hasPass := strings.Cut(authority[:at], ":")
 	if !hasPass {
 		return raw
 	}
-	return scheme + "://" + user + ":xxxxx" + rest[at:]
+	return head + user + ":xxxxx" + rest[at:]
 }
 
 // scrubURLError replaces a *url.Error's URL with its masked form, since
