@@ -32,7 +32,7 @@ import (
 // creates after calling it.
 func fastPings(t *testing.T) {
 	after, timeout := h2PingAfter, h2PingTimeout
-	h2PingAfter, h2PingTimeout = 100*time.Millisecond, 100*time.Millisecond
+	h2PingAfter, h2PingTimeout = 100*time.Millisecond, 300*time.Millisecond
 	t.Cleanup(func() { h2PingAfter, h2PingTimeout = after, timeout })
 }
 

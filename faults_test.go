@@ -283,9 +283,18 @@ func timeoutScenarios() []scenario {
 			})
 		}},
 		{"cancel during retry backoff", "context.Canceled", func(t *testing.T) {
-			srv := faultkit.Listen(t, faultkit.Respond(faultkit.CRLF("HTTP/1.1 503 Busy\nRetry-After: 30\nContent-Length: 0\n\n")))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			srv := faultkit.Listen(t, func(c *faultkit.Conn) {
+				if _, err := c.ReadRequest(); err != nil {
+					return
+				}
+				io.WriteString(c, faultkit.CRLF("HTTP/1.1 503 Busy\nRetry-After: 30\nContent-Length: 0\n\n"))
+				cancel() // the client is about to wait 30s
+				c.Hold()
+			})
 			fail(t, context.Canceled, func() (*Response, error) {
-				return testSession(t).Get(srv.URL, Retry(RetryPolicy{}), Context(cancelAfter(t, 100*time.Millisecond)))
+				return testSession(t).Get(srv.URL, Retry(RetryPolicy{}), Context(ctx))
 			})
 			assert.Equal(t, 1, srv.Accepted())
 		}},

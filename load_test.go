@@ -27,34 +27,50 @@ const (
 	loadPool    = 16
 )
 
-// echoNonce answers with the nonce of the header and of the query, and
-// counts new connections.
-func echoNonce(conns *atomic.Int64) (http.Handler, func(net.Conn, http.ConnState)) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "%s|%s|%s|%d", r.Header.Get("X-Nonce"), r.URL.Query().Get("n"), r.Header.Get("X-Session"), r.ProtoMajor)
-	})
-	return h, func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			conns.Add(1)
-		}
+// connCount counts a server's connections: those opened in all, and the
+// most open at once.
+type connCount struct {
+	mu                 sync.Mutex
+	open, peak, opened int
+}
+
+func (c *connCount) track(_ net.Conn, st http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch st {
+	case http.StateNew:
+		c.open++
+		c.opened++
+		c.peak = max(c.peak, c.open)
+	case http.StateClosed, http.StateHijacked:
+		c.open--
 	}
 }
+
+func (c *connCount) counts() (peak, opened int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.peak, c.opened
+}
+
+// echoNonce answers with the nonce of the header and of the query.
+var echoNonce = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	fmt.Fprintf(w, "%s|%s|%s|%d", r.Header.Get("X-Nonce"), r.URL.Query().Get("n"), r.Header.Get("X-Session"), r.ProtoMajor)
+})
 
 func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
-	var h1Conns, h2Conns atomic.Int64
-	h, counter := echoNonce(&h1Conns)
-	plain := httptest.NewUnstartedServer(h)
-	plain.Config.ConnState = counter
+	var h1Conns, h2Conns connCount
+	plain := httptest.NewUnstartedServer(echoNonce)
+	plain.Config.ConnState = h1Conns.track
 	plain.Start()
 	t.Cleanup(plain.Close)
 
 	ca := testcert.NewCA(t)
-	h, counter = echoNonce(&h2Conns)
-	secure := httptest.NewUnstartedServer(h)
-	secure.Config.ConnState = counter
+	secure := httptest.NewUnstartedServer(echoNonce)
+	secure.Config.ConnState = h2Conns.track
 	secure.EnableHTTP2 = true
 	secure.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Server(t, testcert.Options{}).TLS}}
 	secure.StartTLS()
@@ -64,7 +80,7 @@ func TestLoad(t *testing.T) {
 		name  string
 		url   string
 		proto int
-		conns *atomic.Int64
+		conns *connCount
 	}{
 		{"HTTP/1.1", plain.URL, 1, &h1Conns},
 		{"HTTP/2", secure.URL, 2, &h2Conns},
@@ -95,8 +111,12 @@ func TestLoad(t *testing.T) {
 			}
 			wg.Wait()
 			require.Zero(t, failures.Load())
-			assert.LessOrEqual(t, tt.conns.Load(), int64(loadPool), "more connections than the pool bound")
-			t.Logf("%d calls over %d connections", loadWorkers*loadCalls, tt.conns.Load())
+			// Open at once, not opened in all: net/http closes a connection
+			// whose request it could not see written within 50ms (a loaded
+			// machine) and opens another in its place.
+			peak, opened := tt.conns.counts()
+			assert.LessOrEqual(t, peak, loadPool, "more connections open than the pool bound")
+			t.Logf("%d calls; at most %d connections open at once, %d opened in all", loadWorkers*loadCalls, peak, opened)
 		})
 	}
 }
