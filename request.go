@@ -247,6 +247,66 @@ func (s *Session) parseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// spells reports whether u.String() is s, without building the string, for
+// the usual spelling of a URL: a lowercase scheme, a host, then a path and
+// query made of bytes String writes back as they are. Anything else
+// (escapes, user info, a fragment, IPv6 hosts) answers false.
+func spells(u *url.URL, s string) bool {
+	if u.Scheme == "" || u.Host == "" || u.Opaque != "" || u.User != nil || u.OmitHost ||
+		u.RawPath != "" || u.Fragment != "" || u.RawFragment != "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !plainURLByte(s[i]) && s[i] != '?' {
+			return false
+		}
+	}
+	rest, ok := strings.CutPrefix(s, u.Scheme)
+	if ok {
+		rest, ok = strings.CutPrefix(rest, "://")
+	}
+	if !ok || !plainHost(u.Host) {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, u.Host); !ok {
+		return false
+	}
+	p := u.Path
+	if p != "" && p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if !plainURLByte(p[i]) {
+			return false
+		}
+	}
+	if rest, ok = strings.CutPrefix(rest, p); !ok {
+		return false
+	}
+	if u.RawQuery == "" && !u.ForceQuery {
+		return rest == ""
+	}
+	return len(rest) == 1+len(u.RawQuery) && rest[0] == '?' && rest[1:] == u.RawQuery
+}
+
+// plainURLByte: the bytes url.URL.String writes back unescaped in a path.
+func plainURLByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~:/=&+,;", c) >= 0
+}
+
+func plainHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; c == '/' || c == '=' || c == '&' || c == '+' || c == ',' || c == ';' || !plainURLByte(c) {
+			return false
+		}
+	}
+	return true
+}
+
 func looksLikePort(opaque string) bool {
 	return opaque[0] >= '0' && opaque[0] <= '9'
 }

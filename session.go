@@ -325,6 +325,7 @@ func (s *Session) Do(method, rawURL string, opts ...Option) (*Response, error) {
 		return nil, wrapRawErr(method, rawURL, ErrSessionClosed, nil)
 	}
 	cl := s.newCall(opts)
+	cl.rawURL = rawURL
 	req, err := s.build(cl, cl.cfg, method, rawURL)
 	if err != nil {
 		cl.release()

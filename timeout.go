@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptrace"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,7 @@ type call struct {
 	ephemeral bool           // jar is made for this call on the first Set-Cookie
 	first     Response       // the call's first Response, allocated with it
 	hdr       [8]string      // room for the header values of the call's request
+	rawURL    string         // the URL as the caller spelt it (Do)
 	firstUsed bool
 	bodies    []io.Closer // request bodies sent, closed by release (see track)
 }
@@ -130,6 +132,15 @@ func (c *call) response() *Response {
 	}
 	c.firstUsed = true
 	return &c.first
+}
+
+// urlString is u.String(), or the caller's own spelling of the URL when it
+// is the same, which costs nothing.
+func (c *call) urlString(u *url.URL) string {
+	if c.rawURL != "" && spells(u, c.rawURL) {
+		return c.rawURL
+	}
+	return u.String()
 }
 
 // callOf returns the call a request belongs to, if it was sent by a Session.
