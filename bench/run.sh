@@ -3,20 +3,19 @@
 # a noisy moment hits every client alike), benchstat over the runs, the peak
 # RSS probes, and the Markdown report. Results go to results/.
 #
-#   COUNT=6 BENCHTIME=0.5s TAGS="streambody filesapi" ./run.sh
+#   COUNT=6 BENCHTIME=0.5s ./run.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 
 COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-0.5s}
 BENCH=${BENCH:-.}
-TAGS=${TAGS:-}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 out=results
 mkdir -p "$out"
-go test -c -tags "$TAGS" -o "$out/bench.test" .
-go build -tags "$TAGS" -o "$out/rssprobe" ./cmd/rssprobe
+go test -c -o "$out/bench.test" .
+go build -o "$out/rssprobe" ./cmd/rssprobe
 
 echo "== benchmarks: $COUNT runs, -benchtime $BENCHTIME, load: $(uptime | sed 's/.*load/load/')"
 : >"$out/bench.txt"

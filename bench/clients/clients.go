@@ -60,9 +60,9 @@ type Client struct {
 	// Upload posts the file's content, streamed from disk. Nil when the
 	// library's streamed upload is not measured.
 	Upload func(url string, f *os.File) error
-	// UploadFiles posts the file as a multipart upload streamed from disk.
-	// Nil when the library has no multipart upload measured.
-	UploadFiles func(url string, f *os.File) error
+	// UploadFiles posts the file at path as a multipart upload streamed from
+	// disk. Nil when the library's multipart upload is not measured.
+	UploadFiles func(url, path string) error
 	// Close releases idle connections.
 	Close func()
 }
