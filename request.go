@@ -37,6 +37,7 @@ type body struct {
 	length      int64
 	getBody     func() (io.ReadCloser, error)
 	contentType string
+	inMemory    bool // r and what getBody returns need no closing
 }
 
 // build turns a method, URL and merged options into the request to send, as
@@ -119,7 +120,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	if b.r != nil {
 		tmpl.Body = b.r
 		if cl != nil {
-			tmpl.Body = &timedUpload{rc: b.r, c: cl}
+			tmpl.Body = cl.timedUpload(b.r)
 		}
 	} else {
 		tmpl.ContentLength = 0
@@ -419,7 +420,7 @@ func formFields(v any) (url.Values, error) {
 // returns, even where net/http would close the body later in a goroutine
 // of its own.
 func (b body) trackedBy(cl *call) body {
-	if b.r == nil {
+	if b.r == nil || b.inMemory {
 		return b
 	}
 	cl.track(b.r)
@@ -454,12 +455,25 @@ func formBody(f url.Values) body {
 
 func bytesBody(p []byte, contentType string) body {
 	return body{
-		r:           io.NopCloser(bytes.NewReader(p)),
+		r:           newBytesReader(p),
 		length:      int64(len(p)),
-		getBody:     func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(p)), nil },
+		getBody:     func() (io.ReadCloser, error) { return newBytesReader(p), nil },
 		contentType: contentType,
+		inMemory:    true,
 	}
 }
+
+// bytesReader is a bytes.Reader that can be closed, which does nothing: one
+// allocation where io.NopCloser(bytes.NewReader(p)) takes two.
+type bytesReader struct{ bytes.Reader }
+
+func newBytesReader(p []byte) *bytesReader {
+	r := new(bytesReader)
+	r.Reset(p)
+	return r
+}
+
+func (*bytesReader) Close() error { return nil }
 
 // readerBody sends a reader as it is. Its length is known for in-memory
 // readers and regular files; it can be sent again if it can seek.

@@ -41,6 +41,7 @@ type call struct {
 	jar       http.CookieJar // the call's jar: the Session's, or one for this call only
 	ephemeral bool           // jar is made for this call on the first Set-Cookie
 	first     Response       // the call's first Response, allocated with it
+	upload    timedUpload    // the call's first request body, allocated with it
 	hdr       [8]string      // room for the header values of the call's request
 	rawURL    string         // the URL as the caller spelt it (Do)
 	firstUsed bool
@@ -141,6 +142,16 @@ func (c *call) urlString(u *url.URL) string {
 		return c.rawURL
 	}
 	return u.String()
+}
+
+// timedUpload returns rc with the read timeout re-armed at each of its
+// reads, in the room the call has for its first request body.
+func (c *call) timedUpload(rc io.ReadCloser) io.ReadCloser {
+	if c.upload.c != nil {
+		return &timedUpload{rc: rc, c: c}
+	}
+	c.upload = timedUpload{rc: rc, c: c}
+	return &c.upload
 }
 
 // callOf returns the call a request belongs to, if it was sent by a Session.
