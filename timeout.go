@@ -210,11 +210,17 @@ func (c *call) stop() {
 // watch is a timer bound once to its own fire method and pooled, so that
 // timing a call costs no allocation. It serves one call at a time, from the
 // call's first arm to its release; only then does it go back to the pool.
+//
+// Arming and stopping only move the due time: the timer itself is reset
+// only when it must run earlier than it is set to. When it runs early (the
+// due time moved on, or was cleared), it sets itself for the due time, or
+// idles. Re-arming around every read of a body thus costs no timer update.
 type watch struct {
 	mu    sync.Mutex
 	timer *time.Timer
 	call  *call
-	due   time.Time // when the armed timer is due; zero when stopped
+	due   time.Time // when the call times out; zero when stopped
+	at    time.Time // when the timer is set to run; zero when it is idle
 }
 
 var watches = sync.Pool{New: func() any {
@@ -230,40 +236,49 @@ func (w *watch) attach(c *call) {
 	w.mu.Unlock()
 }
 
-// arm makes the timer fire d from now; d == 0 stops it.
+// arm makes the call time out d from now; d == 0 stops it.
 func (w *watch) arm(d time.Duration) {
 	w.mu.Lock()
-	if d > 0 {
-		w.due = time.Now().Add(d)
-		w.timer.Reset(d)
-	} else {
+	if d <= 0 {
 		w.due = time.Time{}
-		w.timer.Stop()
+	} else {
+		w.due = time.Now().Add(d)
+		if w.at.IsZero() || w.due.Before(w.at) {
+			w.at = w.due
+			w.timer.Reset(d)
+		}
 	}
 	w.mu.Unlock()
 }
 
-// fire runs when the timer expires. A run that started before the timer was
-// stopped or re-armed (possibly for the next call the watch serves) finds
-// its due time gone or not reached yet, and does nothing.
+// fire runs when the timer expires. The call times out only if its due time
+// has come; otherwise the timer is set again for the due time, or left idle
+// when there is none. So a run that started before a re-arm or a stop (for
+// this call or the next one the watch serves) does nothing wrong.
 func (w *watch) fire() {
 	w.mu.Lock()
+	w.at = time.Time{}
 	c := w.call
-	due := !w.due.IsZero() && !time.Now().Before(w.due)
-	if due {
-		w.due = time.Time{}
+	if w.due.IsZero() || c == nil {
+		w.mu.Unlock()
+		return
 	}
+	if left := time.Until(w.due); left > 0 {
+		w.at = w.due
+		w.timer.Reset(left)
+		w.mu.Unlock()
+		return
+	}
+	w.due = time.Time{}
 	w.mu.Unlock()
-	if c != nil && due {
-		c.fire()
-	}
+	c.fire()
 }
 
 // detach stops the timer and returns the watch to the pool.
 func (w *watch) detach() {
 	w.mu.Lock()
 	w.timer.Stop()
-	w.call, w.due = nil, time.Time{}
+	w.call, w.due, w.at = nil, time.Time{}, time.Time{}
 	w.mu.Unlock()
 	watches.Put(w)
 }
