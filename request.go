@@ -291,13 +291,15 @@ func spells(u *url.URL, s string) bool {
 }
 
 // plainURLByte: the bytes url.URL.String writes back unescaped in a path.
-func plainURLByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+func plainURLByte(c byte) bool { return plainURLBytes[c] }
+
+var plainURLBytes = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("-._~:/=&+,;", byte(c)) >= 0
 	}
-	return strings.IndexByte("-._~:/=&+,;", c) >= 0
-}
+	return t
+}()
 
 func plainHost(h string) bool {
 	for i := 0; i < len(h); i++ {
