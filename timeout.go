@@ -32,9 +32,9 @@ type call struct {
 	cancel context.CancelCauseFunc
 	own    config // cfg, when the call merged its options itself (Do)
 
-	mu        sync.Mutex  // guards w
-	w         *watch      // the call's timer, once armed; nil again after release
-	reading   atomic.Bool // phase: false while connecting
+	mu        sync.Mutex            // guards w
+	w         atomic.Pointer[watch] // the call's timer, once armed; nil again after release
+	reading   atomic.Bool           // phase: false while connecting
 	released  atomic.Bool
 	trace     httptrace.ClientTrace
 	ownTrace  bool           // Value hands out trace itself, without a context layer
@@ -185,26 +185,29 @@ func (c *call) armRead() {
 }
 
 func (c *call) arm(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.w == nil {
-		if c.released.Load() {
-			return // nothing more to time; the context is already done
+	w := c.w.Load()
+	if w == nil {
+		c.mu.Lock()
+		if w = c.w.Load(); w == nil {
+			if c.released.Load() {
+				c.mu.Unlock()
+				return // nothing more to time; the context is already done
+			}
+			w = watches.Get().(*watch)
+			w.attach(c)
+			c.w.Store(w)
 		}
-		c.w = watches.Get().(*watch)
-		c.w.attach(c)
+		c.mu.Unlock()
 	}
-	c.w.arm(d)
+	w.arm(c, d)
 }
 
 // stop disarms the timer: while the caller holds a streamed body and does
 // not read, no timeout runs, as with requests' socket timeout.
 func (c *call) stop() {
-	c.mu.Lock()
-	if c.w != nil {
-		c.w.arm(0)
+	if w := c.w.Load(); w != nil {
+		w.arm(c, 0)
 	}
-	c.mu.Unlock()
 }
 
 // watch is a timer bound once to its own fire method and pooled, so that
@@ -236,9 +239,14 @@ func (w *watch) attach(c *call) {
 	w.mu.Unlock()
 }
 
-// arm makes the call time out d from now; d == 0 stops it.
-func (w *watch) arm(d time.Duration) {
+// arm makes c time out d from now; d == 0 stops it. It does nothing once
+// the watch no longer serves c (a read racing with the call's release).
+func (w *watch) arm(c *call, d time.Duration) {
 	w.mu.Lock()
+	if w.call != c {
+		w.mu.Unlock()
+		return
+	}
 	if d <= 0 {
 		w.due = time.Time{}
 	} else {
@@ -323,9 +331,8 @@ func (c *call) release() {
 		return
 	}
 	c.mu.Lock()
-	if c.w != nil {
-		c.w.detach()
-		c.w = nil
+	if w := c.w.Swap(nil); w != nil {
+		w.detach()
 	}
 	c.mu.Unlock()
 	c.cancel(context.Canceled)

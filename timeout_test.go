@@ -300,7 +300,7 @@ func TestStaleTimerRunDoesNothing(t *testing.T) {
 	c := newCall(&config{connectTimeout: time.Hour, readTimeout: 2 * time.Hour})
 	defer c.release()
 	c.startAttempt()
-	w := c.w
+	w := c.w.Load()
 	require.NotNil(t, w)
 
 	w.fire() // early: the due time has not come, the timer is set for it
@@ -343,4 +343,25 @@ func TestEarlierTimeoutResetsTheTimer(t *testing.T) {
 	case <-time.After(bound):
 		t.Fatal("the read timeout did not fire")
 	}
+}
+
+// A read that arms the timer while its call is being released (a streamed
+// body read beside Close) leaves the pooled timer alone.
+func TestArmAfterReleaseLeavesThePooledTimerAlone(t *testing.T) {
+	a := newCall(&config{connectTimeout: time.Hour, readTimeout: time.Hour})
+	a.startAttempt()
+	w := a.w.Load()
+	require.NotNil(t, w)
+	a.release()
+
+	b := newCall(&config{connectTimeout: time.Hour, readTimeout: time.Hour})
+	defer b.release()
+	w.attach(b) // the watch now serves another call
+	w.arm(a, time.Nanosecond)
+	w.mu.Lock()
+	assert.True(t, w.due.IsZero(), "the released call moved the other call's timeout")
+	w.mu.Unlock()
+	a.armRead() // and through the call itself: nothing to arm
+	assert.Nil(t, a.w.Load())
+	w.attach(nil)
 }
