@@ -9,7 +9,9 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/go-requests/requests/bench/clients"
 	"github.com/go-requests/requests/bench/server"
@@ -65,15 +67,29 @@ func run(b *testing.B, warm func(b *testing.B, c *clients.Client), body func(b *
 			if err != nil {
 				b.Fatal(err)
 			}
+			cpu := cpuTime()
 			body(b, c)
 			b.StopTimer()
+			cpu = cpuTime() - cpu
 			after, err := srv.Conns()
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(after-before)/float64(b.N), "conns/op")
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
+}
+
+// cpuTime is the CPU time this process has used, user and system: the
+// client's own cost per call, which other load on the machine disturbs far
+// less than the wall time of a round trip does.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func get(b *testing.B, c *clients.Client, url string, want int) {

@@ -127,16 +127,16 @@ func table(w io.Writer, title string, m map[string]map[string][]float64, order [
 	}
 	base := m[floor]
 	fmt.Fprintf(w, "### %s\n\n", title)
-	fmt.Fprintln(w, "| client | ns/op | × floor | allocs/op | Δ allocs | B/op | new conns/op |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| client | ns/op | × floor | allocs/op | Δ allocs | B/op | CPU ns/op | × floor | new conns/op |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range order {
 		v := m[c]
 		if v == nil {
 			continue
 		}
-		ns, allocs := median(v["ns/op"]), median(v["allocs/op"])
-		fmt.Fprintf(w, "| %s | %.0f | %.3f | %.0f | %+.0f | %.0f | %.4f |\n", c, ns, ns/median(base["ns/op"]),
-			allocs, allocs-median(base["allocs/op"]), median(v["B/op"]), median(v["conns/op"]))
+		ns, allocs, cpu := median(v["ns/op"]), median(v["allocs/op"]), median(v["cpu-ns/op"])
+		fmt.Fprintf(w, "| %s | %.0f | %.3f | %.0f | %+.0f | %.0f | %.0f | %.3f | %.4f |\n", c, ns, ns/median(base["ns/op"]),
+			allocs, allocs-median(base["allocs/op"]), median(v["B/op"]), cpu, cpu/median(base["cpu-ns/op"]), median(v["conns/op"]))
 	}
 	fmt.Fprintln(w)
 }
