@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -163,8 +164,13 @@ func BenchmarkDownload1MiB(b *testing.B) {
 	})
 }
 
-// TestPayloadSize keeps the POST scenario's document near 1 KiB.
+// TestPayloadSize keeps the POST scenario's document near 1 KiB, and
+// checks the echo and stream endpoints answer.
 func TestPayloadSize(t *testing.T) {
+	b, err := json.Marshal(data)
+	if err != nil || len(b) < 900 || len(b) > 1200 {
+		t.Fatalf("the payload is %d bytes (%v), not about 1 KiB", len(b), err)
+	}
 	var out clients.Payload
 	c := all[0]
 	if err := c.PostJSON(srv.URL+"/echo", data, &out); err != nil {

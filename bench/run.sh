@@ -3,12 +3,12 @@
 # a noisy moment hits every client alike), benchstat over the runs, the peak
 # RSS probes, and the Markdown report. Results go to results/.
 #
-#   COUNT=6 BENCHTIME=0.5s ./run.sh
+#   COUNT=10 BENCHTIME=0.3s BENCH=. ./run.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 
-COUNT=${COUNT:-6}
-BENCHTIME=${BENCHTIME:-0.5s}
+COUNT=${COUNT:-10}
+BENCHTIME=${BENCHTIME:-0.3s}
 BENCH=${BENCH:-.}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 

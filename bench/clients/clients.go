@@ -42,7 +42,7 @@ func NewPayload() *Payload {
 		Created: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
 		Note:    "The quick brown fox jumps over the lazy dog; the lazy dog sleeps on.",
 	}
-	for i := range 14 {
+	for i := range 19 {
 		p.Items = append(p.Items, Item{SKU: fmt.Sprintf("SKU-%05d", i*37), Qty: i + 1, Price: float64(i)*1.25 + 0.99})
 	}
 	return p
