@@ -125,7 +125,15 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	} else {
 		tmpl.ContentLength = 0
 	}
-	req := tmpl.WithContext(ctx)
+	var req *http.Request
+	if cl != nil {
+		// The call's first request lives in the call: WithContext's copy is
+		// made on the stack and copied in.
+		cl.req = *tmpl.WithContext(ctx)
+		req = &cl.req
+	} else {
+		req = tmpl.WithContext(ctx)
+	}
 
 	if err := addCookies(req, c, cl); err != nil {
 		closeBody(req)

@@ -41,6 +41,7 @@ type call struct {
 	jar       http.CookieJar // the call's jar: the Session's, or one for this call only
 	ephemeral bool           // jar is made for this call on the first Set-Cookie
 	first     Response       // the call's first Response, allocated with it
+	req       http.Request   // the call's first request, allocated with it
 	upload    timedUpload    // the call's first request body, allocated with it
 	hdr       [8]string      // room for the header values of the call's request
 	rawURL    string         // the URL as the caller spelt it (Do)
