@@ -33,6 +33,7 @@ type samples map[string]map[string]map[string][]float64
 func main() {
 	in := flag.String("bench", "results/bench.txt", "raw output of the benchmark runs")
 	rss := flag.String("rss", "results/rss.md", "table written by rssprobe")
+	load := flag.String("load", "results/load.txt", "uptime before and after the runs")
 	flag.Parse()
 	f, err := os.Open(*in)
 	if err != nil {
@@ -51,6 +52,9 @@ func main() {
 	}
 	fmt.Fprintf(w, "Run of %s on %s (%d cores), %s, %d runs per benchmark; medians.\n\n",
 		time.Now().UTC().Format("2006-01-02"), cpu, runtime.NumCPU(), runtime.Version(), runs)
+	if b, err := os.ReadFile(*load); err == nil {
+		fmt.Fprintf(w, "Machine load (uptime) around the runs:\n\n```\n%s```\n\n", b)
+	}
 	for _, sc := range scenarios {
 		table(w, sc.title, s[sc.name], clientOrder)
 	}
