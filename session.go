@@ -252,8 +252,13 @@ func (s *Session) mounted(rawURL string) http.RoundTripper {
 		return nil
 	}
 	for _, m := range *ms {
-		if strings.HasPrefix(rawURL, m.prefix) || strings.HasPrefix(strings.ToLower(rawURL), strings.ToLower(m.prefix)) {
+		// Case-insensitive, as requests' url.lower().startswith(prefix.lower()),
+		// without lowering (copying) the URL for every mount.
+		if len(rawURL) >= len(m.prefix) && strings.EqualFold(rawURL[:len(m.prefix)], m.prefix) {
 			return m.rt
+		}
+		if (!isASCII(rawURL) || !isASCII(m.prefix)) && strings.HasPrefix(strings.ToLower(rawURL), strings.ToLower(m.prefix)) {
+			return m.rt // case folding changed a length
 		}
 	}
 	return nil
@@ -434,7 +439,7 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 
 // attempt sends one request on the wire and wraps its response.
 func (s *Session) attempt(cl *call, req *http.Request) (*Response, error) {
-	rt, err := s.roundTripper(cl.cfg, req.URL)
+	rt, err := s.roundTripper(cl, req.URL)
 	if err != nil {
 		closeBody(req)
 		return nil, wrapErr(req.Method, req.URL, ErrSSL, err)

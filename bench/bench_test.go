@@ -26,9 +26,10 @@ const parallel = 32
 const downloadSize = 1 << 20
 
 var (
-	srv  *server.Proc
-	all  []*clients.Client
-	data = clients.NewPayload()
+	srv      *server.Proc
+	all      []*clients.Client
+	inMemory []*clients.Client // the same libraries on an in-memory transport
+	data     = clients.NewPayload()
 )
 
 func TestMain(m *testing.M) {
@@ -49,25 +50,35 @@ func TestMain(m *testing.M) {
 		}
 		all = append(all, c)
 	}
+	inMemory = clients.NewInMemory(clients.InMemory{Body: server.SmallJSON})
 	// run.sh numbers its runs; each starts with another client, so that no
 	// client always runs first (or last) in a scenario.
 	if n, err := strconv.Atoi(os.Getenv("REQUESTS_BENCH_ROUND")); err == nil && n > 0 {
-		k := n % len(all)
-		all = append(all[k:], all[:k]...)
+		all = rotate(all, n)
+		inMemory = rotate(inMemory, n)
 	}
 	code := m.Run()
-	for _, c := range all {
+	for _, c := range append(all, inMemory...) {
 		c.Close()
 	}
 	srv.Close()
 	os.Exit(code)
 }
 
+func rotate(cs []*clients.Client, n int) []*clients.Client {
+	k := n % len(cs)
+	return append(cs[k:len(cs):len(cs)], cs[:k]...)
+}
+
 // run runs body as a sub-benchmark per client, after one warm-up call so
 // that a pooled connection is there, as in steady state. It reports how many
 // new connections the server accepted per operation.
 func run(b *testing.B, warm func(b *testing.B, c *clients.Client), body func(b *testing.B, c *clients.Client)) {
-	for _, c := range all {
+	runOn(b, all, warm, body)
+}
+
+func runOn(b *testing.B, cs []*clients.Client, warm func(b *testing.B, c *clients.Client), body func(b *testing.B, c *clients.Client)) {
+	for _, c := range cs {
 		b.Run("client="+c.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			warm(b, c)
@@ -182,6 +193,37 @@ func BenchmarkDownload1MiB(b *testing.B) {
 		b.SetBytes(downloadSize)
 		for b.Loop() {
 			get(b, c, url, downloadSize)
+		}
+	})
+}
+
+// BenchmarkInMemoryGet: the sequential GET on a transport that answers at
+// once in memory, so that only each library's own cost is measured.
+func BenchmarkInMemoryGet(b *testing.B) {
+	url := clients.InMemoryPrefix + "json"
+	warm := func(b *testing.B, c *clients.Client) { get(b, c, url, len(server.SmallJSON)) }
+	runOn(b, inMemory, warm, func(b *testing.B, c *clients.Client) {
+		for b.Loop() {
+			get(b, c, url, len(server.SmallJSON))
+		}
+	})
+}
+
+// BenchmarkInMemoryPostJSON: the JSON POST on the in-memory transport.
+func BenchmarkInMemoryPostJSON(b *testing.B) {
+	url := clients.InMemoryPrefix + "echo"
+	post := func(b *testing.B, c *clients.Client) {
+		var out clients.Payload
+		if err := c.PostJSON(url, data, &out); err != nil {
+			b.Fatal(err)
+		}
+		if out.ID != data.ID || len(out.Items) != len(data.Items) {
+			b.Fatalf("echo decoded to %+v", out)
+		}
+	}
+	runOn(b, inMemory, post, func(b *testing.B, c *clients.Client) {
+		for b.Loop() {
+			post(b, c)
 		}
 	})
 }

@@ -89,19 +89,35 @@ func checkStatus(code int) error {
 	return nil
 }
 
-// makers builds each client, the tuned net/http floor first.
+// makers builds each client on rt, or on a tuned transport when rt is nil;
+// the tuned net/http floor first. A maker returns nil when its client
+// cannot be given another transport.
 var makers = []struct {
 	name string
-	new  func() *Client
+	new  func(rt http.RoundTripper) *Client
 }{
-	{"nethttp", func() *Client { return netHTTP("nethttp", &http.Client{Transport: tunedTransport()}) }},
-	{"defaultclient", func() *Client { return netHTTP("defaultclient", http.DefaultClient) }},
+	{"nethttp", func(rt http.RoundTripper) *Client {
+		return netHTTP("nethttp", &http.Client{Transport: orTuned(rt)})
+	}},
+	{"defaultclient", func(rt http.RoundTripper) *Client {
+		if rt != nil {
+			return nil
+		}
+		return netHTTP("defaultclient", http.DefaultClient)
+	}},
 	{"requests", requestsPackage},
 	{"requests-session", requestsSession},
 	{"resty-v2", restyV2},
 	{"resty-v3", restyV3},
 	{"carlmjohnson", carlmjohnson},
 	{"retryablehttp", retryable},
+}
+
+func orTuned(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		return tunedTransport()
+	}
+	return rt
 }
 
 // Names lists the clients in the order the tables show them, the floor first.
@@ -117,8 +133,21 @@ func Names() []string {
 func New(name string) (*Client, error) {
 	for _, m := range makers {
 		if m.name == name {
-			return m.new(), nil
+			return m.new(nil), nil
 		}
 	}
 	return nil, fmt.Errorf("no client %q", name)
+}
+
+// NewInMemory sets up every client that can take another transport on rt,
+// for requests to InMemoryPrefix: what is left to measure is each library's
+// own cost.
+func NewInMemory(rt http.RoundTripper) []*Client {
+	var out []*Client
+	for _, m := range makers {
+		if c := m.new(rt); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }
