@@ -119,7 +119,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	}
 	if b.r != nil {
 		tmpl.Body = b.r
-		if cl != nil {
+		if cl != nil && !(b.inMemory && b.length <= directUpload) {
 			tmpl.Body = cl.timedUpload(b.r)
 		}
 	} else {
@@ -464,26 +464,25 @@ func formBody(f url.Values) body {
 }
 
 func bytesBody(p []byte, contentType string) body {
+	// io.NopCloser over a *bytes.Reader is what net/http recognises as an
+	// in-memory body: it then writes the headers and the body at once,
+	// instead of flushing the headers in a packet of their own.
 	return body{
-		r:           newBytesReader(p),
+		r:           io.NopCloser(bytes.NewReader(p)),
 		length:      int64(len(p)),
-		getBody:     func() (io.ReadCloser, error) { return newBytesReader(p), nil },
+		getBody:     func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(p)), nil },
 		contentType: contentType,
 		inMemory:    true,
 	}
 }
 
-// bytesReader is a bytes.Reader that can be closed, which does nothing: one
-// allocation where io.NopCloser(bytes.NewReader(p)) takes two.
-type bytesReader struct{ bytes.Reader }
-
-func newBytesReader(p []byte) *bytesReader {
-	r := new(bytesReader)
-	r.Reset(p)
-	return r
-}
-
-func (*bytesReader) Close() error { return nil }
+// directUpload is the size up to which an in-memory body goes to the
+// Transport as it is, without the wrapper that re-arms the read timeout at
+// every read: the wrapper would hide from net/http that the body is in
+// memory and cost a packet of its own for the headers, while a body this
+// small is written at once (it fits the socket's buffer), so the read
+// timeout armed when the connection was had bounds its writing well enough.
+const directUpload = 64 << 10
 
 // readerBody sends a reader as it is. Its length is known for in-memory
 // readers and regular files; it can be sent again if it can seek.

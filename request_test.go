@@ -1,7 +1,14 @@
 package requests
 
 import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -87,4 +94,55 @@ func FuzzSpells(f *testing.F) {
 			t.Fatalf("spells(%q) but String() is %q", raw, u.String())
 		}
 	})
+}
+
+// countingConn counts the writes made on a connection.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// A small in-memory body leaves in the same write as the request's headers,
+// as net/http does for its own in-memory bodies; a streamed one after them.
+func TestSmallBodyIsWrittenWithItsHeaders(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+	}))
+	t.Cleanup(srv.Close)
+	var writes atomic.Int64
+	s := testSession(t, DialContext(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{Conn: c, writes: &writes}, nil
+	}))
+	tests := []struct {
+		name     string
+		body     Option
+		oneWrite bool
+	}{
+		{"JSON", JSON(map[string]int{"a": 1}), true},
+		{"form", Data(map[string]string{"a": "1"}), true},
+		{"bytes", Data([]byte("payload")), true},
+		{"reader", Data(io.MultiReader(strings.NewReader("payload"))), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := writes.Load()
+			r, err := s.Post(srv.URL, tt.body)
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusOK, r.StatusCode)
+			if tt.oneWrite {
+				assert.Equal(t, int64(1), writes.Load()-before)
+			} else {
+				assert.Greater(t, writes.Load()-before, int64(1))
+			}
+		})
+	}
 }
