@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/publicsuffix"
@@ -23,7 +24,32 @@ func Jar(j http.CookieJar) Option {
 // a site cannot set a cookie for a whole registry such as "co.uk".
 func newJar() http.CookieJar {
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
-	return jar
+	return &sessionJar{jar: jar}
+}
+
+// sessionJar is a Session's own jar. Until a cookie is first stored it
+// answers "none" without looking: the look-up (the public suffix rules and
+// the host parsed on every call, under the jar's lock) costs more than the
+// rest of building a request, and many Sessions never receive a cookie.
+type sessionJar struct {
+	jar  *cookiejar.Jar
+	used atomic.Bool
+}
+
+// SetCookies stores cookies as cookiejar.Jar does.
+func (j *sessionJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	if len(cookies) > 0 {
+		j.used.Store(true)
+	}
+	j.jar.SetCookies(u, cookies)
+}
+
+// Cookies returns the cookies to send to u, as cookiejar.Jar does.
+func (j *sessionJar) Cookies(u *url.URL) []*http.Cookie {
+	if !j.used.Load() {
+		return nil
+	}
+	return j.jar.Cookies(u)
 }
 
 // Cookies returns the cookies the Session would send to rawURL (requests'

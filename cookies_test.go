@@ -257,3 +257,20 @@ func mustParse(t *testing.T, raw string) *url.URL {
 	require.NoError(t, err)
 	return u
 }
+
+// The Session's own jar answers without a look-up until a cookie is first
+// stored, and as a cookie jar from then on.
+func TestSessionJarBeforeAndAfterTheFirstCookie(t *testing.T) {
+	s := testSession(t)
+	u := mustParse(t, "http://example.com/a")
+	assert.Empty(t, s.Jar().Cookies(u))
+
+	s.Jar().SetCookies(u, []*http.Cookie{{Name: "elsewhere", Value: "1", Domain: "other.example"}})
+	assert.Empty(t, s.Jar().Cookies(u), "a cookie for another domain is refused")
+
+	s.Jar().SetCookies(u, []*http.Cookie{{Name: "k", Value: "v"}})
+	got := s.Jar().Cookies(u)
+	require.Len(t, got, 1)
+	assert.Equal(t, "k", got[0].Name)
+	assert.Empty(t, s.Jar().Cookies(mustParse(t, "http://other.example/")))
+}

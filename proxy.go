@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/net/http/httpproxy"
@@ -49,15 +50,19 @@ func proxyForRequest(req *http.Request) (*url.URL, error) {
 func selectProxy(c *config, u *url.URL) (*url.URL, error) {
 	if len(c.proxies) > 0 {
 		host := u.Hostname()
-		keys := [...]string{u.Scheme + "://" + host, u.Scheme, "all://" + host, "all"}
-		for _, k := range keys {
+		// The keys, most specific first, are spelt in buffers on the stack:
+		// a map look-up with string(b) does not allocate.
+		var a, b [128]byte
+		schemeHost := append(append(append(a[:0], u.Scheme...), "://"...), host...)
+		allHost := append(append(b[:0], "all://"...), host...)
+		for _, k := range [...][]byte{schemeHost, schemeHost[:len(u.Scheme)], allHost, allHost[:len("all")]} {
 			// The last layer to name the key wins: a call's over its Session's.
 			for i := len(c.proxies) - 1; i >= 0; i-- {
-				if raw, ok := c.proxies[i][k]; ok {
+				if raw, ok := c.proxies[i][string(k)]; ok {
 					if raw == "" {
 						return nil, nil // an empty value turns proxying off for that key
 					}
-					return parseProxy(raw)
+					return cachedProxy(raw)
 				}
 			}
 		}
@@ -70,6 +75,30 @@ func selectProxy(c *config, u *url.URL) (*url.URL, error) {
 		return nil, fmt.Errorf("%w: %w", ErrProxy, err)
 	}
 	return p, nil
+}
+
+// proxyURLs holds the proxy URLs parsed so far, so that a Session's
+// Proxies are not parsed again on every call. The Transport only reads the
+// URLs it is given, so one can serve every call. It stops growing at
+// maxCachedProxies, past which URLs are parsed per call as before.
+var (
+	proxyURLs     sync.Map // raw string -> *url.URL
+	cachedProxies atomic.Int64
+)
+
+const maxCachedProxies = 256
+
+func cachedProxy(raw string) (*url.URL, error) {
+	if p, ok := proxyURLs.Load(raw); ok {
+		return p.(*url.URL), nil
+	}
+	p, err := parseProxy(raw)
+	if err == nil && cachedProxies.Load() < maxCachedProxies {
+		if _, loaded := proxyURLs.LoadOrStore(raw, p); !loaded {
+			cachedProxies.Add(1)
+		}
+	}
+	return p, err
 }
 
 // parseProxy parses a proxy URL; a bare "host:port" means an http proxy.

@@ -346,3 +346,32 @@ func basic(user, pass string) string {
 	req.SetBasicAuth(user, pass)
 	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
 }
+
+// A Session's proxy URLs are parsed once and shared by its calls; a bad one
+// still fails every call, and the most specific key still wins.
+func TestProxiesAreParsedOnce(t *testing.T) {
+	c := &config{proxies: []Proxies{
+		{"http": "proxy.example:3128", "https://api.example.com": "socks5://s.example:1080", "all": "bad://x"},
+	}}
+	u, err := url.Parse("http://example.com/x")
+	require.NoError(t, err)
+	p1, err := selectProxy(c, u)
+	require.NoError(t, err)
+	p2, err := selectProxy(c, u)
+	require.NoError(t, err)
+	assert.Same(t, p1, p2)
+	assert.Equal(t, "http://proxy.example:3128", p1.String())
+
+	u, err = url.Parse("https://api.example.com/x")
+	require.NoError(t, err)
+	p, err := selectProxy(c, u)
+	require.NoError(t, err)
+	assert.Equal(t, "socks5://s.example:1080", p.String())
+
+	u, err = url.Parse("https://other.example.com/x")
+	require.NoError(t, err)
+	for range 2 {
+		_, err = selectProxy(c, u)
+		assert.ErrorIs(t, err, ErrProxy)
+	}
+}

@@ -37,6 +37,7 @@ type body struct {
 	length      int64
 	getBody     func() (io.ReadCloser, error)
 	contentType string
+	inMemory    bool // r and what getBody returns need no closing
 }
 
 // build turns a method, URL and merged options into the request to send, as
@@ -118,13 +119,21 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	}
 	if b.r != nil {
 		tmpl.Body = b.r
-		if cl != nil {
-			tmpl.Body = &timedUpload{rc: b.r, c: cl}
+		if cl != nil && !(b.inMemory && b.length <= directUpload) {
+			tmpl.Body = cl.timedUpload(b.r)
 		}
 	} else {
 		tmpl.ContentLength = 0
 	}
-	req := tmpl.WithContext(ctx)
+	var req *http.Request
+	if cl != nil {
+		// The call's first request lives in the call: WithContext's copy is
+		// made on the stack and copied in.
+		cl.req = *tmpl.WithContext(ctx)
+		req = &cl.req
+	} else {
+		req = tmpl.WithContext(ctx)
+	}
 
 	if err := addCookies(req, c, cl); err != nil {
 		closeBody(req)
@@ -247,6 +256,68 @@ func (s *Session) parseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// spells reports whether u.String() is s, without building the string, for
+// the usual spelling of a URL: a lowercase scheme, a host, then a path and
+// query made of bytes String writes back as they are. Anything else
+// (escapes, user info, a fragment, IPv6 hosts) answers false.
+func spells(u *url.URL, s string) bool {
+	if u.Scheme == "" || u.Host == "" || u.Opaque != "" || u.User != nil || u.OmitHost ||
+		u.RawPath != "" || u.Fragment != "" || u.RawFragment != "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !plainURLByte(s[i]) && s[i] != '?' {
+			return false
+		}
+	}
+	rest, ok := strings.CutPrefix(s, u.Scheme)
+	if ok {
+		rest, ok = strings.CutPrefix(rest, "://")
+	}
+	if !ok || !plainHost(u.Host) {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, u.Host); !ok {
+		return false
+	}
+	p := u.Path
+	if p != "" && p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if !plainURLByte(p[i]) {
+			return false
+		}
+	}
+	if rest, ok = strings.CutPrefix(rest, p); !ok {
+		return false
+	}
+	if u.RawQuery == "" && !u.ForceQuery {
+		return rest == ""
+	}
+	return len(rest) == 1+len(u.RawQuery) && rest[0] == '?' && rest[1:] == u.RawQuery
+}
+
+// plainURLByte: the bytes url.URL.String writes back unescaped in a path.
+func plainURLByte(c byte) bool { return plainURLBytes[c] }
+
+var plainURLBytes = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("-._~:/=&+,;", byte(c)) >= 0
+	}
+	return t
+}()
+
+func plainHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; c == '/' || c == '=' || c == '&' || c == '+' || c == ',' || c == ';' || !plainURLByte(c) {
+			return false
+		}
+	}
+	return true
+}
+
 func looksLikePort(opaque string) bool {
 	return opaque[0] >= '0' && opaque[0] <= '9'
 }
@@ -359,7 +430,7 @@ func formFields(v any) (url.Values, error) {
 // returns, even where net/http would close the body later in a goroutine
 // of its own.
 func (b body) trackedBy(cl *call) body {
-	if b.r == nil {
+	if b.r == nil || b.inMemory {
 		return b
 	}
 	cl.track(b.r)
@@ -393,13 +464,25 @@ func formBody(f url.Values) body {
 }
 
 func bytesBody(p []byte, contentType string) body {
+	// io.NopCloser over a *bytes.Reader is what net/http recognises as an
+	// in-memory body: it then writes the headers and the body at once,
+	// instead of flushing the headers in a packet of their own.
 	return body{
 		r:           io.NopCloser(bytes.NewReader(p)),
 		length:      int64(len(p)),
 		getBody:     func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(p)), nil },
 		contentType: contentType,
+		inMemory:    true,
 	}
 }
+
+// directUpload is the size up to which an in-memory body goes to the
+// Transport as it is, without the wrapper that re-arms the read timeout at
+// every read: the wrapper would hide from net/http that the body is in
+// memory and cost a packet of its own for the headers, while a body this
+// small is written at once (it fits the socket's buffer), so the read
+// timeout armed when the connection was had bounds its writing well enough.
+const directUpload = 64 << 10
 
 // readerBody sends a reader as it is. Its length is known for in-memory
 // readers and regular files; it can be sent again if it can seek.

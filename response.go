@@ -70,7 +70,7 @@ func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl
 		StatusCode: hr.StatusCode,
 		Reason:     reason,
 		Headers:    hr.Header,
-		URL:        req.URL.String(),
+		URL:        cl.urlString(req.URL),
 		Elapsed:    elapsed,
 		Request:    req,
 		Encoding:   charset.FromContentType(hr.Header.Get("Content-Type")),

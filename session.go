@@ -255,8 +255,13 @@ func (s *Session) mounted(rawURL string) http.RoundTripper {
 		return nil
 	}
 	for _, m := range *ms {
-		if strings.HasPrefix(rawURL, m.prefix) || strings.HasPrefix(strings.ToLower(rawURL), strings.ToLower(m.prefix)) {
+		// Case-insensitive, as requests' url.lower().startswith(prefix.lower()),
+		// without lowering (copying) the URL for every mount.
+		if len(rawURL) >= len(m.prefix) && strings.EqualFold(rawURL[:len(m.prefix)], m.prefix) {
 			return m.rt
+		}
+		if (!isASCII(rawURL) || !isASCII(m.prefix)) && strings.HasPrefix(strings.ToLower(rawURL), strings.ToLower(m.prefix)) {
+			return m.rt // case folding changed a length
 		}
 	}
 	return nil
@@ -328,6 +333,7 @@ func (s *Session) Do(method, rawURL string, opts ...Option) (*Response, error) {
 		return nil, wrapRawErr(method, rawURL, ErrSessionClosed, nil)
 	}
 	cl := s.newCall(opts)
+	cl.rawURL = rawURL
 	req, err := s.build(cl, cl.cfg, method, rawURL)
 	if err != nil {
 		cl.release()
@@ -445,7 +451,7 @@ func (s *Session) attempt(cl *call, req *http.Request) (*Response, error) {
 
 // once sends one request on the wire and wraps its response.
 func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
-	rt, err := s.roundTripper(cl.cfg, req.URL)
+	rt, err := s.roundTripper(cl, req.URL)
 	if err != nil {
 		closeBody(req)
 		return nil, wrapErr(req.Method, req.URL, ErrSSL, err)

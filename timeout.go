@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptrace"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,8 +37,8 @@ type call struct {
 	cancel context.CancelCauseFunc
 	own    config // cfg, when the call merged its options itself (Do)
 
-	mu        sync.Mutex              // guards w and the attempt's context
-	w         *watch                  // the call's timer, once armed; nil again after release
+	mu        sync.Mutex              // guards creating w, and the attempt's context
+	w         atomic.Pointer[watch]   // the call's timer, once armed; nil again after release
 	try       context.Context         // the current attempt's, under a Retry policy
 	tryCancel context.CancelCauseFunc // cancels try
 	reading   atomic.Bool             // phase: false while connecting
@@ -47,7 +48,10 @@ type call struct {
 	jar       http.CookieJar // the call's jar: the Session's, or one for this call only
 	ephemeral bool           // jar is made for this call on the first Set-Cookie
 	first     Response       // the call's first Response, allocated with it
+	req       http.Request   // the call's first request, allocated with it
+	upload    timedUpload    // the call's first request body, allocated with it
 	hdr       [8]string      // room for the header values of the call's request
+	rawURL    string         // the URL as the caller spelt it (Do)
 	firstUsed bool
 	bodies    []io.Closer // request bodies sent, closed by release (see track)
 }
@@ -144,6 +148,25 @@ func (c *call) response() *Response {
 	return &c.first
 }
 
+// urlString is u.String(), or the caller's own spelling of the URL when it
+// is the same, which costs nothing.
+func (c *call) urlString(u *url.URL) string {
+	if c.rawURL != "" && spells(u, c.rawURL) {
+		return c.rawURL
+	}
+	return u.String()
+}
+
+// timedUpload returns rc with the read timeout re-armed at each of its
+// reads, in the room the call has for its first request body.
+func (c *call) timedUpload(rc io.ReadCloser) io.ReadCloser {
+	if c.upload.c != nil {
+		return &timedUpload{rc: rc, c: c}
+	}
+	c.upload = timedUpload{rc: rc, c: c}
+	return &c.upload
+}
+
 // callOf returns the call a request belongs to, if it was sent by a Session.
 func callOf(ctx context.Context) *call {
 	c, _ := ctx.Value(callKey{}).(*call)
@@ -201,36 +224,45 @@ func (c *call) armRead() {
 }
 
 func (c *call) arm(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.w == nil {
-		if c.released.Load() {
-			return // nothing more to time; the context is already done
+	w := c.w.Load()
+	if w == nil {
+		c.mu.Lock()
+		if w = c.w.Load(); w == nil {
+			if c.released.Load() {
+				c.mu.Unlock()
+				return // nothing more to time; the context is already done
+			}
+			w = watches.Get().(*watch)
+			w.attach(c)
+			c.w.Store(w)
 		}
-		c.w = watches.Get().(*watch)
-		c.w.attach(c)
+		c.mu.Unlock()
 	}
-	c.w.arm(d)
+	w.arm(c, d)
 }
 
 // stop disarms the timer: while the caller holds a streamed body and does
 // not read, no timeout runs, as with requests' socket timeout.
 func (c *call) stop() {
-	c.mu.Lock()
-	if c.w != nil {
-		c.w.arm(0)
+	if w := c.w.Load(); w != nil {
+		w.arm(c, 0)
 	}
-	c.mu.Unlock()
 }
 
 // watch is a timer bound once to its own fire method and pooled, so that
 // timing a call costs no allocation. It serves one call at a time, from the
 // call's first arm to its release; only then does it go back to the pool.
+//
+// Arming and stopping only move the due time: the timer itself is reset
+// only when it must run earlier than it is set to. When it runs early (the
+// due time moved on, or was cleared), it sets itself for the due time, or
+// idles. Re-arming around every read of a body thus costs no timer update.
 type watch struct {
 	mu    sync.Mutex
 	timer *time.Timer
 	call  *call
-	due   time.Time // when the armed timer is due; zero when stopped
+	due   time.Time // when the call times out; zero when stopped
+	at    time.Time // when the timer is set to run; zero when it is idle
 }
 
 var watches = sync.Pool{New: func() any {
@@ -246,40 +278,54 @@ func (w *watch) attach(c *call) {
 	w.mu.Unlock()
 }
 
-// arm makes the timer fire d from now; d == 0 stops it.
-func (w *watch) arm(d time.Duration) {
+// arm makes c time out d from now; d == 0 stops it. It does nothing once
+// the watch no longer serves c (a read racing with the call's release).
+func (w *watch) arm(c *call, d time.Duration) {
 	w.mu.Lock()
-	if d > 0 {
-		w.due = time.Now().Add(d)
-		w.timer.Reset(d)
-	} else {
+	if w.call != c {
+		w.mu.Unlock()
+		return
+	}
+	if d <= 0 {
 		w.due = time.Time{}
-		w.timer.Stop()
+	} else {
+		w.due = time.Now().Add(d)
+		if w.at.IsZero() || w.due.Before(w.at) {
+			w.at = w.due
+			w.timer.Reset(d)
+		}
 	}
 	w.mu.Unlock()
 }
 
-// fire runs when the timer expires. A run that started before the timer was
-// stopped or re-armed (possibly for the next call the watch serves) finds
-// its due time gone or not reached yet, and does nothing.
+// fire runs when the timer expires. The call times out only if its due time
+// has come; otherwise the timer is set again for the due time, or left idle
+// when there is none. So a run that started before a re-arm or a stop (for
+// this call or the next one the watch serves) does nothing wrong.
 func (w *watch) fire() {
 	w.mu.Lock()
+	w.at = time.Time{}
 	c := w.call
-	due := !w.due.IsZero() && !time.Now().Before(w.due)
-	if due {
-		w.due = time.Time{}
+	if w.due.IsZero() || c == nil {
+		w.mu.Unlock()
+		return
 	}
+	if left := time.Until(w.due); left > 0 {
+		w.at = w.due
+		w.timer.Reset(left)
+		w.mu.Unlock()
+		return
+	}
+	w.due = time.Time{}
 	w.mu.Unlock()
-	if c != nil && due {
-		c.fire()
-	}
+	c.fire()
 }
 
 // detach stops the timer and returns the watch to the pool.
 func (w *watch) detach() {
 	w.mu.Lock()
 	w.timer.Stop()
-	w.call, w.due = nil, time.Time{}
+	w.call, w.due, w.at = nil, time.Time{}, time.Time{}
 	w.mu.Unlock()
 	watches.Put(w)
 }
@@ -338,9 +384,8 @@ func (c *call) release() {
 		return
 	}
 	c.mu.Lock()
-	if c.w != nil {
-		c.w.detach()
-		c.w = nil
+	if w := c.w.Swap(nil); w != nil {
+		w.detach()
 	}
 	c.mu.Unlock()
 	c.cancel(context.Canceled)

@@ -297,18 +297,31 @@ func TestTimersAreNotSharedBetweenCalls(t *testing.T) {
 // the same call or the next one the timer serves, must do nothing; a run
 // that is due cancels the call with its timeout.
 func TestStaleTimerRunDoesNothing(t *testing.T) {
-	c := newCall(&config{connectTimeout: time.Hour, readTimeout: time.Hour})
+	c := newCall(&config{connectTimeout: time.Hour, readTimeout: 2 * time.Hour})
 	defer c.release()
 	c.startAttempt(new(http.Request))
-	w := c.w
+	w := c.w.Load()
 	require.NotNil(t, w)
 
-	w.fire() // left over from an earlier arming: the timer is not due
+	w.fire() // early: the due time has not come, the timer is set for it
+	require.NoError(t, c.Err())
+	w.mu.Lock()
+	assert.Equal(t, w.due, w.at)
+	w.mu.Unlock()
+
+	c.gotConn(httptrace.GotConnInfo{}) // later due time: no timer update
+	w.mu.Lock()
+	assert.True(t, w.at.Before(w.due))
+	w.mu.Unlock()
+	w.fire() // the timer ran at the old time: it moves on to the new one
 	require.NoError(t, c.Err())
 
 	c.stop()
-	w.fire() // stopped: nothing is due
+	w.fire() // stopped: nothing is due, the timer idles
 	require.NoError(t, c.Err())
+	w.mu.Lock()
+	assert.True(t, w.at.IsZero())
+	w.mu.Unlock()
 
 	c.startAttempt(new(http.Request))
 	w.mu.Lock()
@@ -316,4 +329,39 @@ func TestStaleTimerRunDoesNothing(t *testing.T) {
 	w.mu.Unlock()
 	w.fire()
 	assert.ErrorIs(t, context.Cause(c), ErrConnectTimeout)
+}
+
+// Arming for an earlier time than the timer is set for resets it.
+func TestEarlierTimeoutResetsTheTimer(t *testing.T) {
+	c := newCall(&config{connectTimeout: time.Hour, readTimeout: 20 * time.Millisecond})
+	defer c.release()
+	c.startAttempt(new(http.Request))                   // an hour
+	c.gotConn(httptrace.GotConnInfo{}) // then 20 ms
+	select {
+	case <-c.Done():
+		assert.ErrorIs(t, context.Cause(c), ErrReadTimeout)
+	case <-time.After(bound):
+		t.Fatal("the read timeout did not fire")
+	}
+}
+
+// A read that arms the timer while its call is being released (a streamed
+// body read beside Close) leaves the pooled timer alone.
+func TestArmAfterReleaseLeavesThePooledTimerAlone(t *testing.T) {
+	a := newCall(&config{connectTimeout: time.Hour, readTimeout: time.Hour})
+	a.startAttempt(new(http.Request))
+	w := a.w.Load()
+	require.NotNil(t, w)
+	a.release()
+
+	b := newCall(&config{connectTimeout: time.Hour, readTimeout: time.Hour})
+	defer b.release()
+	w.attach(b) // the watch now serves another call
+	w.arm(a, time.Nanosecond)
+	w.mu.Lock()
+	assert.True(t, w.due.IsZero(), "the released call moved the other call's timeout")
+	w.mu.Unlock()
+	a.armRead() // and through the call itself: nothing to arm
+	assert.Nil(t, a.w.Load())
+	w.attach(nil)
 }

@@ -113,13 +113,13 @@ func (s *Session) transport(c *config) (*http.Transport, error) {
 
 // roundTripper picks what sends req: a mounted RoundTripper for its URL, or
 // the Session's Transport for the call's TLS settings.
-func (s *Session) roundTripper(c *config, u *url.URL) (http.RoundTripper, error) {
+func (s *Session) roundTripper(cl *call, u *url.URL) (http.RoundTripper, error) {
 	if s.mounts.Load() != nil {
-		if rt := s.mounted(u.String()); rt != nil {
+		if rt := s.mounted(cl.urlString(u)); rt != nil {
 			return rt, nil
 		}
 	}
-	return s.transport(c)
+	return s.transport(cl.cfg)
 }
 
 // dropDesynced keeps a connection that a response has poisoned out of the

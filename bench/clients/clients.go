@@ -42,7 +42,7 @@ func NewPayload() *Payload {
 		Created: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
 		Note:    "The quick brown fox jumps over the lazy dog; the lazy dog sleeps on.",
 	}
-	for i := range 14 {
+	for i := range 19 {
 		p.Items = append(p.Items, Item{SKU: fmt.Sprintf("SKU-%05d", i*37), Qty: i + 1, Price: float64(i)*1.25 + 0.99})
 	}
 	return p
@@ -60,9 +60,9 @@ type Client struct {
 	// Upload posts the file's content, streamed from disk. Nil when the
 	// library's streamed upload is not measured.
 	Upload func(url string, f *os.File) error
-	// UploadFiles posts the file as a multipart upload streamed from disk.
-	// Nil when the library has no multipart upload measured.
-	UploadFiles func(url string, f *os.File) error
+	// UploadFiles posts the file at path as a multipart upload streamed from
+	// disk. Nil when the library's multipart upload is not measured.
+	UploadFiles func(url, path string) error
 	// Close releases idle connections.
 	Close func()
 }
@@ -89,19 +89,35 @@ func checkStatus(code int) error {
 	return nil
 }
 
-// makers builds each client, the tuned net/http floor first.
+// makers builds each client on rt, or on a tuned transport when rt is nil;
+// the tuned net/http floor first. A maker returns nil when its client
+// cannot be given another transport.
 var makers = []struct {
 	name string
-	new  func() *Client
+	new  func(rt http.RoundTripper) *Client
 }{
-	{"nethttp", func() *Client { return netHTTP("nethttp", &http.Client{Transport: tunedTransport()}) }},
-	{"defaultclient", func() *Client { return netHTTP("defaultclient", http.DefaultClient) }},
+	{"nethttp", func(rt http.RoundTripper) *Client {
+		return netHTTP("nethttp", &http.Client{Transport: orTuned(rt)})
+	}},
+	{"defaultclient", func(rt http.RoundTripper) *Client {
+		if rt != nil {
+			return nil
+		}
+		return netHTTP("defaultclient", http.DefaultClient)
+	}},
 	{"requests", requestsPackage},
 	{"requests-session", requestsSession},
 	{"resty-v2", restyV2},
 	{"resty-v3", restyV3},
 	{"carlmjohnson", carlmjohnson},
 	{"retryablehttp", retryable},
+}
+
+func orTuned(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		return tunedTransport()
+	}
+	return rt
 }
 
 // Names lists the clients in the order the tables show them, the floor first.
@@ -117,8 +133,21 @@ func Names() []string {
 func New(name string) (*Client, error) {
 	for _, m := range makers {
 		if m.name == name {
-			return m.new(), nil
+			return m.new(nil), nil
 		}
 	}
 	return nil, fmt.Errorf("no client %q", name)
+}
+
+// NewInMemory sets up every client that can take another transport on rt,
+// for requests to InMemoryPrefix: what is left to measure is each library's
+// own cost.
+func NewInMemory(rt http.RoundTripper) []*Client {
+	var out []*Client
+	for _, m := range makers {
+		if c := m.new(rt); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -16,8 +16,8 @@ import (
 // Every peer gets a tuned transport of its own, so that the comparison is of
 // the libraries and not of their pool sizes.
 
-func restyV2() *Client {
-	c := resty.New().SetTransport(tunedTransport())
+func restyV2(rt http.RoundTripper) *Client {
+	c := resty.New().SetTransport(orTuned(rt))
 	return &Client{
 		Name: "resty-v2",
 		Get: func(url string) (int, error) {
@@ -53,8 +53,8 @@ func restyV2() *Client {
 	}
 }
 
-func restyV3() *Client {
-	c := restyv3.New().SetTransport(tunedTransport())
+func restyV3(rt http.RoundTripper) *Client {
+	c := restyv3.New().SetTransport(orTuned(rt))
 	return &Client{
 		Name: "resty-v3",
 		Get: func(url string) (int, error) {
@@ -89,8 +89,8 @@ func restyV3() *Client {
 	}
 }
 
-func carlmjohnson() *Client {
-	hc := &http.Client{Transport: tunedTransport()}
+func carlmjohnson(rt http.RoundTripper) *Client {
+	hc := &http.Client{Transport: orTuned(rt)}
 	ctx := context.Background()
 	return &Client{
 		Name: "carlmjohnson",
@@ -123,9 +123,9 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func retryable() *Client {
+func retryable(rt http.RoundTripper) *Client {
 	c := retryablehttp.NewClient()
-	c.HTTPClient.Transport = tunedTransport()
+	c.HTTPClient.Transport = orTuned(rt)
 	c.Logger = nil // its default logger writes a line per request
 	return &Client{
 		Name: "retryablehttp",

@@ -1,19 +1,28 @@
 package clients
 
 import (
+	"net/http"
 	"os"
 
 	"github.com/go-requests/requests"
 )
 
 // requestsPackage uses the package-level calls, on the library's defaults.
-func requestsPackage() *Client {
+// Given a transport, it mounts it on the package-level Session.
+func requestsPackage(rt http.RoundTripper) *Client {
+	if rt != nil {
+		requests.DefaultSession.Mount(InMemoryPrefix, rt)
+	}
 	return requestsClient("requests", requests.DefaultSession)
 }
 
 // requestsSession uses a Session whose pool is sized like the floor's.
-func requestsSession() *Client {
-	return requestsClient("requests-session", requests.NewSession(requests.PoolSize(pool)))
+func requestsSession(rt http.RoundTripper) *Client {
+	s := requests.NewSession(requests.PoolSize(pool))
+	if rt != nil {
+		s.Mount(InMemoryPrefix, rt)
+	}
+	return requestsClient("requests-session", s)
 }
 
 func requestsClient(name string, s *requests.Session) *Client {

@@ -1,17 +1,12 @@
-//go:build filesapi
-
 package clients
 
-import (
-	"os"
+import "github.com/go-requests/requests"
 
-	"github.com/go-requests/requests"
-)
-
-// uploadFilesRequests posts the file as a multipart/form-data part.
-func uploadFilesRequests(s *requests.Session) func(string, *os.File) error {
-	return func(url string, f *os.File) error {
-		resp, err := s.Post(url, requests.Files{"file": requests.File{Name: "upload.bin", Reader: f}})
+// uploadFilesRequests posts the file at path as a multipart/form-data part,
+// opened when the request is sent.
+func uploadFilesRequests(s *requests.Session) func(url, path string) error {
+	return func(url, path string) error {
+		resp, err := s.Post(url, requests.Files{"file": requests.FileFromPath(path)})
 		if err != nil {
 			return err
 		}

@@ -1,5 +1,3 @@
-//go:build streambody
-
 package clients
 
 import (

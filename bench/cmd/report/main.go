@@ -25,6 +25,8 @@ var scenarios = []struct{ name, title string }{
 	{"GetParallel", "32-way parallel GET, small JSON body"},
 	{"PostJSON", "~1 KiB JSON POST, echo decoded into a struct"},
 	{"Download1MiB", "1 MiB download, read in full"},
+	{"InMemoryGet", "GET on an in-memory transport: each library's own cost"},
+	{"InMemoryPostJSON", "JSON POST on an in-memory transport: each library's own cost"},
 }
 
 // samples[scenario][client][unit] holds every run's value.
@@ -33,6 +35,7 @@ type samples map[string]map[string]map[string][]float64
 func main() {
 	in := flag.String("bench", "results/bench.txt", "raw output of the benchmark runs")
 	rss := flag.String("rss", "results/rss.md", "table written by rssprobe")
+	load := flag.String("load", "results/load.txt", "uptime before and after the runs")
 	flag.Parse()
 	f, err := os.Open(*in)
 	if err != nil {
@@ -51,6 +54,9 @@ func main() {
 	}
 	fmt.Fprintf(w, "Run of %s on %s (%d cores), %s, %d runs per benchmark; medians.\n\n",
 		time.Now().UTC().Format("2006-01-02"), cpu, runtime.NumCPU(), runtime.Version(), runs)
+	if b, err := os.ReadFile(*load); err == nil {
+		fmt.Fprintf(w, "Machine load (uptime) around the runs:\n\n```\n%s```\n\n", b)
+	}
 	for _, sc := range scenarios {
 		table(w, sc.title, s[sc.name], clientOrder)
 	}
@@ -127,16 +133,16 @@ func table(w io.Writer, title string, m map[string]map[string][]float64, order [
 	}
 	base := m[floor]
 	fmt.Fprintf(w, "### %s\n\n", title)
-	fmt.Fprintln(w, "| client | ns/op | × floor | allocs/op | Δ allocs | B/op | new conns/op |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| client | ns/op | × floor | allocs/op | Δ allocs | B/op | CPU ns/op | × floor | new conns/op |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range order {
 		v := m[c]
 		if v == nil {
 			continue
 		}
-		ns, allocs := median(v["ns/op"]), median(v["allocs/op"])
-		fmt.Fprintf(w, "| %s | %.0f | %.3f | %.0f | %+.0f | %.0f | %.4f |\n", c, ns, ns/median(base["ns/op"]),
-			allocs, allocs-median(base["allocs/op"]), median(v["B/op"]), median(v["conns/op"]))
+		ns, allocs, cpu := median(v["ns/op"]), median(v["allocs/op"]), median(v["cpu-ns/op"])
+		fmt.Fprintf(w, "| %s | %.0f | %.3f | %.0f | %+.0f | %.0f | %.0f | %.3f | %.4f |\n", c, ns, ns/median(base["ns/op"]),
+			allocs, allocs-median(base["allocs/op"]), median(v["B/op"]), cpu, cpu/median(base["cpu-ns/op"]), median(v["conns/op"]))
 	}
 	fmt.Fprintln(w)
 }
@@ -176,7 +182,7 @@ func targets(w io.Writer, s samples) {
 		r := ratio("PostJSON", c)
 		return fmt.Sprintf("%s (%.3f×)", mark(r <= 1.05), r)
 	})
-	for _, sc := range scenarios {
+	for _, sc := range scenarios[:4] {
 		row(sc.name+": ahead of every peer (ns/op and allocs/op)", func(c string) string {
 			var behind []string
 			for peer, v := range s[sc.name] {

@@ -76,27 +76,33 @@ func drive(size int64, outPath string) error {
 		}
 		rows = append(rows, r)
 	}
-	add("baseline", "nethttp", srv.URL+"/json", "process baseline: one small GET")
+	base := map[string]int64{}
+	for _, name := range clients.Names() {
+		r, err := run("baseline", name, srv.URL+"/json", file)
+		if err != nil {
+			return fmt.Errorf("%s baseline: %w", name, err)
+		}
+		base[name] = r.rss
+	}
 	for _, name := range clients.Names() {
 		add("stream", name, dl, fmt.Sprintf("%d MiB streamed download", size>>20))
 	}
 	for _, name := range []string{"nethttp", "requests-session"} {
 		add("upload", name, srv.URL+"/upload", fmt.Sprintf("%d MiB upload of an *os.File (raw body)", size>>20))
 	}
-	add("files", "requests-session", srv.URL+"/upload", fmt.Sprintf("%d MiB multipart upload (Files) from a file", size>>20))
+	add("files", "requests-session", srv.URL+"/upload", fmt.Sprintf("%d MiB multipart upload, Files{FileFromPath}", size>>20))
 
 	var b strings.Builder
-	b.WriteString("| client | scenario | peak RSS (MiB) | time (s) | MB/s |\n| --- | --- | ---: | ---: | ---: |\n")
+	b.WriteString("| client | scenario | peak RSS (MiB) | same client, one small GET (MiB) | time (s) | MB/s |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: |\n")
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
 	for _, r := range rows {
 		if r.note != "" {
-			fmt.Fprintf(&b, "| %s | %s | n/a | | %s |\n", r.client, r.what, r.note)
+			fmt.Fprintf(&b, "| %s | %s | n/a | %.1f | | %s |\n", r.client, r.what, mib(base[r.client]), r.note)
 			continue
 		}
-		mbs := ""
-		if r.bytes > 1<<20 {
-			mbs = fmt.Sprintf("%.0f", float64(r.bytes)/r.elapsed.Seconds()/1e6)
-		}
-		fmt.Fprintf(&b, "| %s | %s | %.1f | %.2f | %s |\n", r.client, r.what, float64(r.rss)/(1<<20), r.elapsed.Seconds(), mbs)
+		fmt.Fprintf(&b, "| %s | %s | %.1f | %.1f | %.2f | %.0f |\n", r.client, r.what, mib(r.rss), mib(base[r.client]),
+			r.elapsed.Seconds(), float64(r.bytes)/r.elapsed.Seconds()/1e6)
 	}
 	fmt.Print(b.String())
 	if outPath != "" {
@@ -180,18 +186,27 @@ func probe(args []string) error {
 		n = int64(k)
 	case "stream":
 		if c.Stream == nil {
-			return fmt.Errorf("not measured: Response.Body is not available yet (build with -tags streambody)")
+			return fmt.Errorf("not measured for this client")
 		}
 		if n, err = c.Stream(url, io.Discard); err != nil {
 			return err
 		}
-	case "upload", "files":
-		up := c.Upload
-		if mode == "files" {
-			up = c.UploadFiles
+	case "files":
+		if c.UploadFiles == nil {
+			return fmt.Errorf("not measured for this client")
 		}
+		fi, err := os.Stat(file)
+		if err != nil {
+			return err
+		}
+		if err := c.UploadFiles(url, file); err != nil {
+			return err
+		}
+		n = fi.Size()
+	case "upload":
+		up := c.Upload
 		if up == nil {
-			return fmt.Errorf("not measured: Files is not available yet (build with -tags filesapi)")
+			return fmt.Errorf("not measured for this client")
 		}
 		f, err := os.Open(file)
 		if err != nil {

@@ -1,0 +1,148 @@
+package requests
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var spellingCases = []struct {
+	raw   string
+	plain bool // spells should recognise it (String gives it back as it is)
+}{
+	{"http://127.0.0.1:8080/json", true},
+	{"https://api.example.com/v1/items?page=2&q=go", true},
+	{"http://example.com", true},
+	{"http://example.com/", true},
+	{"http://example.com/a/../b/./c", true},
+	{"http://example.com/?", true},
+	{"http://example.com?x=1", true},
+	{"http://example.com/a:b/c=d&e+f,g;h~i", true},
+	{"http://example.com/a?b?c", true},
+	{"HTTP://example.com/", false},
+	{"http://user:pass@example.com/", false},
+	{"http://example.com/a%20b", false},
+	{"http://example.com/a%2Fb", false},
+	{"http://example.com/a b", false},
+	{"http://example.com/#frag", false},
+	{"http://example.com/a!b", false},
+	{"http://example.com/a'b(c)*", false},
+	{"http://[::1]:80/", false},
+	{"http://example.com/é", false},
+	{"http://exa%6dple.com/", false},
+	{" http://example.com/", false},
+	{"mailto:gopher@example.com", false},
+	{"http:example.com", false},
+	{"http:///path", false},
+}
+
+func TestSpells(t *testing.T) {
+	for _, tt := range spellingCases {
+		t.Run(tt.raw, func(t *testing.T) {
+			u, err := url.Parse(tt.raw)
+			if err != nil {
+				return
+			}
+			got := spells(u, tt.raw)
+			assert.Equal(t, tt.plain, got)
+			if got {
+				assert.Equal(t, u.String(), tt.raw)
+			}
+		})
+	}
+}
+
+// A URL changed after parsing (params merged, fields set by hand) is never
+// mistaken for the caller's spelling.
+func TestSpellsSeesChanges(t *testing.T) {
+	raw := "http://example.com/a?x=1"
+	for _, change := range []func(u *url.URL){
+		func(u *url.URL) { u.RawQuery += "&y=2" },
+		func(u *url.URL) { u.Path = "/b" },
+		func(u *url.URL) { u.Path = "/a?x" },
+		func(u *url.URL) { u.Host = "example.org" },
+		func(u *url.URL) { u.Scheme = "https" },
+		func(u *url.URL) { u.Fragment = "f" },
+		func(u *url.URL) { u.User = url.User("me") },
+	} {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		change(u)
+		assert.False(t, spells(u, raw), u.String())
+	}
+}
+
+func FuzzSpells(f *testing.F) {
+	for _, tt := range spellingCases {
+		f.Add(tt.raw)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return
+		}
+		if spells(u, raw) && u.String() != raw {
+			t.Fatalf("spells(%q) but String() is %q", raw, u.String())
+		}
+	})
+}
+
+// countingConn counts the writes made on a connection.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// A small in-memory body leaves in the same write as the request's headers,
+// as net/http does for its own in-memory bodies; a streamed one after them.
+func TestSmallBodyIsWrittenWithItsHeaders(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+	}))
+	t.Cleanup(srv.Close)
+	var writes atomic.Int64
+	s := testSession(t, DialContext(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{Conn: c, writes: &writes}, nil
+	}))
+	tests := []struct {
+		name     string
+		body     Option
+		oneWrite bool
+	}{
+		{"JSON", JSON(map[string]int{"a": 1}), true},
+		{"form", Data(map[string]string{"a": "1"}), true},
+		{"bytes", Data([]byte("payload")), true},
+		{"reader", Data(io.MultiReader(strings.NewReader("payload"))), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := writes.Load()
+			r, err := s.Post(srv.URL, tt.body)
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusOK, r.StatusCode)
+			if tt.oneWrite {
+				assert.Equal(t, int64(1), writes.Load()-before)
+			} else {
+				assert.Greater(t, writes.Load()-before, int64(1))
+			}
+		})
+	}
+}
