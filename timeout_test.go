@@ -335,7 +335,7 @@ func TestStaleTimerRunDoesNothing(t *testing.T) {
 func TestEarlierTimeoutResetsTheTimer(t *testing.T) {
 	c := newCall(&config{connectTimeout: time.Hour, readTimeout: 20 * time.Millisecond})
 	defer c.release()
-	c.startAttempt(new(http.Request))                   // an hour
+	c.startAttempt(new(http.Request))  // an hour
 	c.gotConn(httptrace.GotConnInfo{}) // then 20 ms
 	select {
 	case <-c.Done():
