@@ -110,7 +110,7 @@ func TestLoad(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var dialed connCount
-			s := testSession(t, PoolSize(loadPool), CABundle(ca.CertFile(t)), Headers{"X-Session": "shared"},
+			s := testSession(t, PoolSize(loadPool), PoolBlock(true), CABundle(ca.CertFile(t)), Headers{"X-Session": "shared"},
 				DialContext(dialed.dial))
 			var wg sync.WaitGroup
 			var failures atomic.Int64

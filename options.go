@@ -150,20 +150,29 @@ func Hook(f func(*Response) error) Option {
 	})
 }
 
-// PoolSize sets how many connections a Session opens to one host, and keeps
-// idle (requests' HTTPAdapter pool_maxsize, with urllib3's pool_block=True;
-// default DefaultPoolSize). A call that finds them all busy waits for one,
-// and the wait counts against its connect timeout, so it fails with
-// ErrConnectTimeout rather than wait forever (for instance behind streamed
-// responses nobody closes). Set it to the number of calls to one host a
-// program makes at once. It is a Session setting: given to a single call it
-// has no effect.
+// PoolSize sets how many idle connections a Session keeps per host for
+// reuse (requests' HTTPAdapter pool_maxsize; default DefaultPoolSize). As in
+// requests, more calls than that may run at once, each on a connection of
+// its own; the extra connections are closed when done. Set it to the number
+// of calls to one host a program makes at once, so that none is closed and
+// dialled again. It is a Session setting: given to a single call it has no
+// effect.
 func PoolSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
 			c.poolSize = n
 		}
 	})
+}
+
+// PoolBlock(true) caps the connections a Session opens to one host at
+// PoolSize (urllib3's pool_block=True): a call that finds them all busy
+// waits for one, and the wait counts against its connect timeout, so it
+// fails with ErrConnectTimeout rather than wait forever (for instance behind
+// streamed responses nobody closes). Off by default, as in requests. It is a
+// Session setting: given to a single call it has no effect.
+func PoolBlock(on bool) Option {
+	return optionFunc(func(c *config) { c.poolBlock = on })
 }
 
 // TrustEnv decides whether the environment is consulted (requests'

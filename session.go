@@ -43,6 +43,7 @@ type config struct {
 	hooks          []func(*Response) error
 	jar            http.CookieJar
 	poolSize       int
+	poolBlock      bool
 	trustEnv       bool
 	dial           DialFunc
 	retry          *RetryPolicy // nil: no retries
@@ -76,9 +77,9 @@ var (
 	DefaultReadTimeout = 30 * time.Second
 	// DefaultMaxRedirects is requests' DEFAULT_REDIRECT_LIMIT.
 	DefaultMaxRedirects = 30
-	// DefaultPoolSize is the connections opened, and kept idle, per host, as
-	// requests' DEFAULT_POOLSIZE (net/http keeps 2 idle and opens any
-	// number, which churns under concurrency). See PoolSize.
+	// DefaultPoolSize is the idle connections kept per host, as requests'
+	// DEFAULT_POOLSIZE (net/http keeps 2, which churns under concurrency).
+	// See PoolSize and PoolBlock.
 	DefaultPoolSize = 10
 	// DefaultUserAgent is sent unless a User-Agent header is given or omitted.
 	DefaultUserAgent = "go-requests/" + Version

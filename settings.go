@@ -42,6 +42,8 @@ type Settings struct {
 	MaxBodySize int64
 	// PoolSize is the idle connections kept per host.
 	PoolSize int
+	// PoolBlock caps the connections open per host at PoolSize.
+	PoolBlock bool
 	// TrustEnv reports whether proxies, CA bundle and .netrc come from the
 	// environment.
 	TrustEnv bool
@@ -70,6 +72,7 @@ func (s *Session) Settings() Settings {
 		Stream:         c.stream,
 		MaxBodySize:    c.maxBody,
 		PoolSize:       c.poolSize,
+		PoolBlock:      c.poolBlock,
 		TrustEnv:       c.trustEnv,
 		Hooks:          slices.Clone(c.hooks),
 	}

@@ -66,7 +66,7 @@ func newTransport(key tlsKey, c *config) (*http.Transport, error) {
 		TLSHandshakeTimeout:    c.connectTimeout,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConnsPerHost:    c.poolSize,
-		MaxConnsPerHost:        c.poolSize, // see PoolSize
+		MaxConnsPerHost:        maxConns(c),
 		IdleConnTimeout:        idleConnTimeout,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: maxResponseHeaderBytes,
@@ -145,4 +145,13 @@ func dropDesynced(rt http.RoundTripper, hr *http.Response) {
 	if t, ok := rt.(*http.Transport); ok {
 		t.CloseIdleConnections()
 	}
+}
+
+// maxConns is the cap on connections open to one host: PoolSize under
+// PoolBlock, none otherwise (requests' pool_block=False).
+func maxConns(c *config) int {
+	if c.poolBlock {
+		return c.poolSize
+	}
+	return 0
 }
