@@ -462,7 +462,7 @@ func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
 	if _, ok := rt.(*http.Transport); ok {
 		req = routeProxyAuth(cl.cfg, req)
 	}
-	start := time.Now()
+	start := now()
 	hr, err := rt.RoundTrip(req)
 	cl.stop()
 	if err != nil {
@@ -472,7 +472,7 @@ func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
 		}
 		return nil, wrapErr(req.Method, req.URL, classify(err, cause), err)
 	}
-	elapsed := time.Since(start)
+	elapsed := now() - start
 	if hr.StatusCode == http.StatusSwitchingProtocols && req.Header.Get("Upgrade") == "" {
 		// The connection now speaks something else; as a body it would
 		// never end (RFC 9110 15.2.2: a server must not switch unasked).

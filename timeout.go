@@ -261,9 +261,15 @@ type watch struct {
 	mu    sync.Mutex
 	timer *time.Timer
 	call  *call
-	due   time.Time // when the call times out; zero when stopped
-	at    time.Time // when the timer is set to run; zero when it is idle
+	due   time.Duration // when the call times out, on the clock of now; 0 when stopped
+	at    time.Duration // when the timer is set to run; 0 when it is idle
 }
+
+// epoch anchors the watches' clock: time.Since(epoch) reads the monotonic
+// clock only, half the work of time.Now, which arming does on every read.
+var epoch = time.Now()
+
+func now() time.Duration { return time.Since(epoch) }
 
 var watches = sync.Pool{New: func() any {
 	w := new(watch)
@@ -287,10 +293,10 @@ func (w *watch) arm(c *call, d time.Duration) {
 		return
 	}
 	if d <= 0 {
-		w.due = time.Time{}
+		w.due = 0
 	} else {
-		w.due = time.Now().Add(d)
-		if w.at.IsZero() || w.due.Before(w.at) {
+		w.due = now() + d
+		if w.at == 0 || w.due < w.at {
 			w.at = w.due
 			w.timer.Reset(d)
 		}
@@ -304,28 +310,29 @@ func (w *watch) arm(c *call, d time.Duration) {
 // this call or the next one the watch serves) does nothing wrong.
 func (w *watch) fire() {
 	w.mu.Lock()
-	w.at = time.Time{}
+	w.at = 0
 	c := w.call
-	if w.due.IsZero() || c == nil {
+	if w.due == 0 || c == nil {
 		w.mu.Unlock()
 		return
 	}
-	if left := time.Until(w.due); left > 0 {
+	if left := w.due - now(); left > 0 {
 		w.at = w.due
 		w.timer.Reset(left)
 		w.mu.Unlock()
 		return
 	}
-	w.due = time.Time{}
+	w.due = 0
 	w.mu.Unlock()
 	c.fire()
 }
 
-// detach stops the timer and returns the watch to the pool.
+// detach stops the timer and returns the watch to the pool. (A timer left
+// running would keep a watch the pool has dropped alive until it fires.)
 func (w *watch) detach() {
 	w.mu.Lock()
 	w.timer.Stop()
-	w.call, w.due, w.at = nil, time.Time{}, time.Time{}
+	w.call, w.due, w.at = nil, 0, 0
 	w.mu.Unlock()
 	watches.Put(w)
 }

@@ -311,7 +311,7 @@ func TestStaleTimerRunDoesNothing(t *testing.T) {
 
 	c.gotConn(httptrace.GotConnInfo{}) // later due time: no timer update
 	w.mu.Lock()
-	assert.True(t, w.at.Before(w.due))
+	assert.Less(t, w.at, w.due)
 	w.mu.Unlock()
 	w.fire() // the timer ran at the old time: it moves on to the new one
 	require.NoError(t, c.Err())
@@ -320,12 +320,12 @@ func TestStaleTimerRunDoesNothing(t *testing.T) {
 	w.fire() // stopped: nothing is due, the timer idles
 	require.NoError(t, c.Err())
 	w.mu.Lock()
-	assert.True(t, w.at.IsZero())
+	assert.Zero(t, w.at)
 	w.mu.Unlock()
 
 	c.startAttempt(new(http.Request))
 	w.mu.Lock()
-	w.due = time.Now().Add(-time.Millisecond) // as if the hour had passed
+	w.due = now() - time.Millisecond // as if the hour had passed
 	w.mu.Unlock()
 	w.fire()
 	assert.ErrorIs(t, context.Cause(c), ErrConnectTimeout)
@@ -359,7 +359,7 @@ func TestArmAfterReleaseLeavesThePooledTimerAlone(t *testing.T) {
 	w.attach(b) // the watch now serves another call
 	w.arm(a, time.Nanosecond)
 	w.mu.Lock()
-	assert.True(t, w.due.IsZero(), "the released call moved the other call's timeout")
+	assert.Zero(t, w.due, "the released call moved the other call's timeout")
 	w.mu.Unlock()
 	a.armRead() // and through the call itself: nothing to arm
 	assert.Nil(t, a.w.Load())
