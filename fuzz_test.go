@@ -477,3 +477,29 @@ func FuzzIterLines(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRequoteQuery: a requoted query holds only bytes a query may hold,
+// decodes to what the original meant, and is left alone when it needed
+// nothing.
+func FuzzRequoteQuery(f *testing.F) {
+	for _, s := range []string{"a=1&b=2", " ", "q=a b", "%zz", "%2", "%41", "é=ü", "a|b^c`{}\"<>\\", "[::1]", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		r := requoteQuery(q)
+		for i := 0; i < len(r); i++ {
+			c := r[i]
+			if c == '%' {
+				require.True(t, i+2 < len(r) && isHex(r[i+1]) && isHex(r[i+2]), "%q -> %q", q, r)
+				continue
+			}
+			require.True(t, queryByteOK(c), "%q -> %q holds %q", q, r, c)
+		}
+		assert.Equal(t, r, requoteQuery(r), "requoting is idempotent")
+		if want, err := url.QueryUnescape(strings.ReplaceAll(q, "+", "%2B")); err == nil {
+			got, err := url.QueryUnescape(strings.ReplaceAll(r, "+", "%2B"))
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "%q -> %q", q, r)
+		}
+	})
+}
