@@ -1115,6 +1115,30 @@ func inputScenarios() []scenario {
 			fail(t, ErrInvalidHeader, func() (*Response, error) { return s.Send(req) })
 			assert.Zero(t, srv.Accepted())
 		}},
+		{"space in a query, from a URL, Send or a redirect", "escaped as %20: the request line stays whole", func(t *testing.T) {
+			var mu sync.Mutex
+			var got []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				got = append(got, r.RequestURI)
+				mu.Unlock()
+				if r.URL.Path == "/hop" {
+					w.Header().Set("Location", "/end?to=a b")
+					w.WriteHeader(http.StatusFound)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			s := testSession(t)
+			succeed(t, func() (*Response, error) { return s.Get(srv.URL + "/?q=a b&x=\"1\"") })
+			req, err := http.NewRequest("GET", srv.URL+"/send?q=a b", nil)
+			require.NoError(t, err)
+			succeed(t, func() (*Response, error) { return s.Send(req) })
+			assert.Equal(t, "q=a b", req.URL.RawQuery, "the caller's request is left as it was")
+			succeed(t, func() (*Response, error) { return s.Get(srv.URL + "/hop") })
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Equal(t, []string{"/?q=a%20b&x=%221%22", "/send?q=a%20b", "/hop", "/end?to=a%20b"}, got)
+		}},
 		{"CRLF in params", "escaped, not refused: sent as %0D%0A", func(t *testing.T) {
 			var got string
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.URL.RawQuery }))

@@ -310,36 +310,49 @@ func FuzzRedactURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, user, pass, host, rest string) {
 		for _, scheme := range []string{"http://", "ftp://", "//"} {
 			raw := scheme + user + ":" + pass + "@" + host + rest
-			pw, ok := passwordOf(raw)
-			if !ok || len(pw) < 4 || strings.Contains(strconv.Quote(strings.Replace(raw, pw, "", 1)), pw) || strings.Contains("xxxxx", pw) {
-				continue // no password here, or one that shows up elsewhere anyway (escapes included)
+			userinfo, pw, ok := passwordOf(raw)
+			if !ok || pw == "" || pw == "xxxxx" {
+				continue
 			}
-			assert.NotContains(t, redactRaw(raw), pw, "%q", raw)
-			assert.NotContains(t, wrapRawErr("GET", raw, ErrInvalidURL, &url.Error{Op: "parse", URL: raw, Err: errors.New("bad")}).Error(), pw)
+			// The credential, as it stands in the URL or quoted in a message.
+			cred := userinfo + "@"
+			quoted := strings.Trim(strconv.Quote(cred), `"`)
+			if rest := strings.Replace(raw, cred, "", 1); strings.Contains(strconv.Quote(rest), quoted) || strings.Contains(rest, cred) {
+				continue // the same text stands elsewhere in the URL too
+			}
+			masked := redactRaw(raw)
+			assert.NotContains(t, masked, cred, "%q", raw)
+			_, got, _ := passwordOf(masked)
+			assert.Equal(t, "xxxxx", got, "%q -> %q", raw, masked)
+			msgs := []string{wrapRawErr("GET", raw, ErrInvalidURL, &url.Error{Op: "parse", URL: raw, Err: errors.New("bad")}).Error()}
 			if u, err := url.Parse(raw); err == nil {
-				assert.NotContains(t, wrapErr("GET", u, ErrConnection, errors.New("cannot reach "+raw)).Error(), pw, "%q", raw)
+				msgs = append(msgs, wrapErr("GET", u, ErrConnection, errors.New("cannot reach "+raw)).Error())
+			}
+			for _, msg := range msgs {
+				assert.NotContains(t, msg, cred, "%q", raw)
+				assert.NotContains(t, msg, quoted, "%q", raw)
 			}
 		}
 	})
 }
 
-// passwordOf is the password of raw's userinfo, found as a browser would:
-// the authority runs from "//" to the first of "/?#", its userinfo to its
-// last "@", and the password from the userinfo's first ":".
-func passwordOf(raw string) (string, bool) {
+// passwordOf finds raw's userinfo and password as a browser would: the
+// authority runs from "//" to the first of "/?#", its userinfo to its last
+// "@", and the password from the userinfo's first ":".
+func passwordOf(raw string) (userinfo, pw string, ok bool) {
 	_, rest, ok := strings.Cut(raw, "//")
 	if !ok {
-		return "", false
+		return "", "", false
 	}
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
 		rest = rest[:i]
 	}
 	at := strings.LastIndex(rest, "@")
 	if at < 0 {
-		return "", false
+		return "", "", false
 	}
-	_, pw, ok := strings.Cut(rest[:at], ":")
-	return pw, ok
+	_, pw, ok = strings.Cut(rest[:at], ":")
+	return rest[:at], pw, ok
 }
 
 // mountedBody serves one canned response under http://fuzz.test/ for a
@@ -474,6 +487,32 @@ func FuzzIterLines(f *testing.F) {
 		if delim != "" {
 			records := collect(func(r *Response) func(func([]byte, error) bool) { return r.IterDelimited(delim) })
 			assert.Equal(t, refRecords(body, delim), records, "%q split %v by %q", body, sizes, delim)
+		}
+	})
+}
+
+// FuzzRequoteQuery: a requoted query holds only bytes a query may hold,
+// decodes to what the original meant, and is left alone when it needed
+// nothing.
+func FuzzRequoteQuery(f *testing.F) {
+	for _, s := range []string{"a=1&b=2", " ", "q=a b", "%zz", "%2", "%41", "é=ü", "a|b^c`{}\"<>\\", "[::1]", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		r := requoteQuery(q)
+		for i := 0; i < len(r); i++ {
+			c := r[i]
+			if c == '%' {
+				require.True(t, i+2 < len(r) && isHex(r[i+1]) && isHex(r[i+2]), "%q -> %q", q, r)
+				continue
+			}
+			require.True(t, queryByteOK(c), "%q -> %q holds %q", q, r, c)
+		}
+		assert.Equal(t, r, requoteQuery(r), "requoting is idempotent")
+		if want, err := url.QueryUnescape(strings.ReplaceAll(q, "+", "%2B")); err == nil {
+			got, err := url.QueryUnescape(strings.ReplaceAll(r, "+", "%2B"))
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "%q -> %q", q, r)
 		}
 	})
 }

@@ -261,6 +261,7 @@ func (s *Session) parseURL(raw string) (*url.URL, error) {
 		}
 		u.Host = a
 	}
+	u.RawQuery = requoteQuery(u.RawQuery)
 	return u, nil
 }
 
@@ -324,6 +325,54 @@ func plainHost(h string) bool {
 		}
 	}
 	return true
+}
+
+// requoteQuery percent-encodes the bytes a query may not hold as they are
+// (space, non-ASCII, and " < > \ ^ ` { | }), as requests' requote_uri
+// does: url.Parse keeps a query raw, and a space in it would split the
+// request line. Valid escapes are kept; a "%" that starts none becomes
+// "%25". A query that needs nothing is returned as it is, without copying.
+func requoteQuery(q string) string {
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		ok := queryByteOK(c)
+		if c == '%' {
+			ok = i+2 < len(q) && isHex(q[i+1]) && isHex(q[i+2])
+		}
+		if ok {
+			if b.Len() > 0 {
+				b.WriteByte(c)
+			}
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(q) + 8)
+			b.WriteString(q[:i])
+		}
+		const hex = "0123456789ABCDEF"
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	if b.Len() == 0 {
+		return q
+	}
+	return b.String()
+}
+
+// queryByteOK reports whether c may stand in a query as it is: unreserved,
+// a sub-delimiter, ":", "@", "/", "?", or requests' extra "[" and "]".
+func queryByteOK(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/?[]", c) >= 0
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 func looksLikePort(opaque string) bool {

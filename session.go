@@ -457,6 +457,14 @@ func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
 		closeBody(req)
 		return nil, wrapErr(req.Method, req.URL, ErrSSL, err)
 	}
+	if q := requoteQuery(req.URL.RawQuery); q != req.URL.RawQuery {
+		// A request from Send or a redirect's Location: a raw space in the
+		// query would split the request line.
+		u := *req.URL
+		u.RawQuery = q
+		req = req.WithContext(req.Context())
+		req.URL = &u
+	}
 	// The attempt's context first: routing Proxy-Authorization adds to it.
 	req = cl.startAttempt(req)
 	if _, ok := rt.(*http.Transport); ok {
