@@ -172,21 +172,43 @@ func wrapRawErr(method, raw string, k, err error) error {
 }
 
 // hidePassword masks pw wherever err's message shows it as a URL's
-// password (":pw@", raw or escaped), which a mounted RoundTripper or a
-// library below might do. errors.Is and errors.As still see err itself.
+// password (":pw@", spelt raw or percent-escaped in any way), which a
+// mounted RoundTripper or a library below might do. errors.Is and
+// errors.As still see err itself.
 func hidePassword(err error, pw string) error {
 	if pw == "" {
 		return err
 	}
 	msg := err.Error()
-	masked := msg
-	for _, form := range [...]string{pw, strings.TrimPrefix(url.UserPassword("", pw).String(), ":")} {
-		masked = strings.ReplaceAll(masked, ":"+form+"@", ":xxxxx@")
-	}
-	if masked == msg {
+	if !strings.Contains(msg, "@") {
 		return err
 	}
-	return &maskedError{err: err, msg: masked}
+	var b strings.Builder
+	last := 0 // msg[:last] is settled
+	for at := strings.IndexByte(msg, '@'); at >= 0; {
+		// A spelling of pw is at most 3 bytes per byte of it.
+		for j := at - 1; j >= last && j >= at-3*len(pw)-1; j-- {
+			if msg[j] != ':' {
+				continue
+			}
+			if got, err := url.PathUnescape(msg[j+1 : at]); err == nil && got == pw {
+				b.WriteString(msg[last : j+1])
+				b.WriteString("xxxxx")
+				last = at
+				break
+			}
+		}
+		next := strings.IndexByte(msg[at+1:], '@')
+		if next < 0 {
+			break
+		}
+		at += 1 + next
+	}
+	if last == 0 {
+		return err
+	}
+	b.WriteString(msg[last:])
+	return &maskedError{err: err, msg: b.String()}
 }
 
 // maskedError is a cause whose message had a password masked.
