@@ -228,8 +228,13 @@ func redactRaw(raw string) string {
 	// The authority runs from "//" (after the scheme, or at the start of a
 	// scheme-relative URL) to the first "/", "?" or "#"; its userinfo ends
 	// at its last "@".
-	i := strings.Index(raw, "://") + 1
-	if i == 0 && !strings.HasPrefix(raw, "//") {
+	i := schemeLen(raw)
+	switch {
+	case i > 0 && strings.HasPrefix(raw[i:], "://"):
+		i++
+	case strings.HasPrefix(raw, "//"):
+		i = 0
+	default:
 		return raw
 	}
 	head, rest := raw[:i+2], raw[i+2:]
@@ -246,6 +251,22 @@ func redactRaw(raw string) string {
 		return raw
 	}
 	return head + user + ":xxxxx" + rest[at:]
+}
+
+// schemeLen is the length of the scheme raw starts with (RFC 3986: a letter,
+// then letters, digits, "+", "-" or "."), 0 when it starts with none. A
+// "://" later in the URL, in a password for instance, is not a scheme's.
+func schemeLen(raw string) int {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return i
+		}
+	}
+	return len(raw)
 }
 
 // scrubURLError replaces a *url.Error's URL with its masked form, since
