@@ -2,8 +2,6 @@ package requests
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/zlib"
 	"encoding/binary"
 	"io"
 	"net/http"
@@ -15,45 +13,15 @@ import (
 	"testing"
 	"unicode/utf16"
 
-	"github.com/andybalholm/brotli"
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
+	"github.com/go-requests/requests/internal/codectest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // encodeAs applies codings in the order listed, as a server sending that
-// Content-Encoding would. "rawdeflate" is deflate without its zlib wrapper,
-// which some servers send as "deflate".
+// Content-Encoding would ("rawdeflate": deflate without its zlib wrapper).
 func encodeAs(t testing.TB, data []byte, codings ...string) []byte {
-	t.Helper()
-	for _, coding := range codings {
-		var buf bytes.Buffer
-		var w io.WriteCloser
-		var err error
-		switch coding {
-		case "gzip", "x-gzip":
-			w = gzip.NewWriter(&buf)
-		case "deflate":
-			w = zlib.NewWriter(&buf)
-		case "rawdeflate":
-			w, err = flate.NewWriter(&buf, flate.DefaultCompression)
-		case "br":
-			w = brotli.NewWriter(&buf)
-		case "zstd":
-			w, err = zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
-		case "identity":
-			continue
-		default:
-			t.Fatalf("no encoder for %q", coding)
-		}
-		require.NoError(t, err)
-		_, err = w.Write(data)
-		require.NoError(t, err)
-		require.NoError(t, w.Close())
-		data = buf.Bytes()
-	}
-	return data
+	return codectest.Encode(t, data, codings...)
 }
 
 // encodedServer serves body with the Content-Encoding and framing the

@@ -2,18 +2,13 @@ package decode
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/zlib"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 
-	"github.com/andybalholm/brotli"
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
-	"github.com/stretchr/testify/require"
+	"github.com/go-requests/requests/internal/codectest"
 )
 
 // body is an in-memory response body that counts Close calls.
@@ -50,41 +45,15 @@ func (f *failAfter) Close() error { return nil }
 
 var errReset = errors.New("connection reset by peer")
 
-// encode applies one coding to data. "deflate" is zlib-wrapped, as RFC 9110
-// says; "rawdeflate" is the non-conforming raw form some servers send.
+// encode applies one coding to data ("rawdeflate": deflate without its
+// zlib wrapper, as some servers send it).
 func encode(tb testing.TB, coding string, data []byte) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	var w io.WriteCloser
-	var err error
-	switch coding {
-	case "gzip", "x-gzip":
-		w = gzip.NewWriter(&buf)
-	case "deflate":
-		w = zlib.NewWriter(&buf)
-	case "rawdeflate":
-		w, err = flate.NewWriter(&buf, flate.DefaultCompression)
-	case "br":
-		w = brotli.NewWriter(&buf)
-	case "zstd":
-		w, err = zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
-	default:
-		tb.Fatalf("no encoder for %q", coding)
-	}
-	require.NoError(tb, err)
-	_, err = w.Write(data)
-	require.NoError(tb, err)
-	require.NoError(tb, w.Close())
-	return buf.Bytes()
+	return codectest.Encode(tb, data, coding)
 }
 
 // encodeAll applies codings in order, as a server listing them would.
 func encodeAll(tb testing.TB, data []byte, codings ...string) []byte {
-	tb.Helper()
-	for _, c := range codings {
-		data = encode(tb, c, data)
-	}
-	return data
+	return codectest.Encode(tb, data, codings...)
 }
 
 // sample is compressible text with some variety.
