@@ -348,3 +348,6 @@ func classifyBody(err, cause error) error {
 	}
 	return k
 }
+
+// errNilRequest is the cause when Send is given no request.
+var errNilRequest = errors.New("nil request")

@@ -503,19 +503,6 @@ func (b body) trackedBy(cl *call) body {
 	return b
 }
 
-// track adds a request body to those release closes, or closes it now if
-// the call has ended.
-func (c *call) track(b io.Closer) {
-	c.mu.Lock()
-	if c.released.Load() {
-		c.mu.Unlock()
-		b.Close()
-		return
-	}
-	c.bodies = append(c.bodies, b)
-	c.mu.Unlock()
-}
-
 func formBody(f url.Values) body {
 	return bytesBody([]byte(f.Encode()), "application/x-www-form-urlencoded")
 }

@@ -423,22 +423,6 @@ func again(cl *call, req *http.Request) (*http.Request, error) {
 	return next, nil
 }
 
-// sleep waits d, or until the call's context ends. No timeout is armed
-// meanwhile: waiting is neither connecting nor reading.
-func (c *call) sleep(d time.Duration) error {
-	if d <= 0 {
-		return context.Cause(c)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-c.Done():
-		return context.Cause(c)
-	}
-}
-
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date
 // (RFC 9110 10.2.3), relative to now. A date in the past means no wait. A
 // value beyond limit is reported as just over it rather than computed, so

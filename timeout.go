@@ -5,22 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptrace"
-	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/publicsuffix"
 )
 
-// call is the state of one call to Do or Send, across its redirects and
-// retries. It is the context of every request it sends: its Value method
-// hands the call to the transport's dial and proxy hooks without an extra
-// context layer, and its cancellation carries the timeout that fired.
-//
-// requests' timeouts are enforced by one timer per call, in two phases:
+// This file holds requests' timeouts. They are enforced by one timer per call, in two phases:
 // while connecting it is armed with the connect timeout; from the moment a
 // connection is had, with the read timeout, re-armed at every write of the
 // request body and around every read of the response body. A deadline on the
@@ -31,188 +20,6 @@ import (
 // request put on the wire (an attempt) runs instead under a child context of
 // the call, and a timeout cancels only that attempt, so that the next one
 // starts afresh.
-type call struct {
-	context.Context
-	cfg    *config
-	cancel context.CancelCauseFunc
-	own    config // cfg, when the call merged its options itself (Do)
-
-	mu        sync.Mutex              // guards creating w, and the attempt's context
-	w         atomic.Pointer[watch]   // the call's timer, once armed; nil again after release
-	try       context.Context         // the current attempt's, under a Retry policy
-	tryCancel context.CancelCauseFunc // cancels try
-	reading   atomic.Bool             // phase: false while connecting
-	released  atomic.Bool
-	trace     httptrace.ClientTrace
-	ownTrace  bool           // Value hands out trace itself, without a context layer
-	jar       http.CookieJar // the call's jar: the Session's, or one for this call only
-	ephemeral bool           // jar is made for this call on the first Set-Cookie
-	first     Response       // the call's first Response, allocated with it
-	req       http.Request   // the call's first request, allocated with it
-	upload    timedUpload    // the call's first request body, allocated with it
-	hdr       [8]string      // room for the header values of the call's request
-	rawURL    string         // the URL as the caller spelt it (Do)
-	firstUsed bool
-	bodies    []io.Closer // request bodies sent, closed by release (see track)
-}
-
-type callKey struct{}
-
-// errNilRequest is the cause when Send is given no request.
-var errNilRequest = errors.New("nil request")
-
-func newCall(c *config) *call {
-	cl := &call{}
-	cl.init(c)
-	return cl
-}
-
-// newCall starts a call with the Session's defaults and opts applied, its
-// settings allocated with it.
-func (s *Session) newCall(opts []Option) *call {
-	cl := &call{own: *s.cfg.Load()}
-	for _, o := range opts {
-		o.apply(&cl.own)
-	}
-	cl.init(&cl.own)
-	return cl
-}
-
-func (cl *call) init(c *config) {
-	cl.cfg, cl.jar = c, c.jar
-	parent := c.ctx
-	if parent == nil {
-		parent = context.Background()
-	}
-	cl.Context, cl.cancel = context.WithCancelCause(parent)
-	if onCall != nil {
-		onCall(1)
-	}
-	if c.connectTimeout > 0 || c.readTimeout > 0 || c.retry != nil {
-		// A Retry policy needs the phase too: a failure before a
-		// connection was had means nothing reached the server.
-		cl.trace.GotConn = cl.gotConn
-		// A trace the caller's context carries must be composed with ours,
-		// which WithClientTrace does.
-		cl.ownTrace = traceKey != nil && httptrace.ContextClientTrace(parent) == nil
-	}
-}
-
-// traceKey is the key under which httptrace looks a ClientTrace up, learnt
-// once by asking a context that records the key it is asked for. With it, a
-// call answers for its trace itself instead of adding a context layer per
-// call. Should httptrace ever find traces another way, traceKey is nil and
-// calls use WithClientTrace.
-var traceKey = func() any {
-	var r keyRecorder
-	httptrace.ContextClientTrace(&r)
-	return r.key
-}()
-
-type keyRecorder struct {
-	context.Context
-	key any
-}
-
-func (r *keyRecorder) Value(key any) any {
-	r.key = key
-	return nil
-}
-
-// Value hands the call to the transport's hooks.
-func (c *call) Value(key any) any {
-	if _, ok := key.(callKey); ok {
-		return c
-	}
-	if c.ownTrace && key == traceKey {
-		return &c.trace
-	}
-	return c.Context.Value(key)
-}
-
-// context is what requests carry: the call, with the timeout trace if any.
-func (c *call) context() context.Context {
-	if c.trace.GotConn == nil || c.ownTrace {
-		return c
-	}
-	return httptrace.WithClientTrace(c, &c.trace)
-}
-
-// response returns the storage for the call's next Response: the one
-// allocated with the call for the first, a new one after that (redirect hops).
-func (c *call) response() *Response {
-	if c.firstUsed {
-		return new(Response)
-	}
-	c.firstUsed = true
-	return &c.first
-}
-
-// urlString is u.String(), or the caller's own spelling of the URL when it
-// is the same, which costs nothing.
-func (c *call) urlString(u *url.URL) string {
-	if c.rawURL != "" && spells(u, c.rawURL) {
-		return c.rawURL
-	}
-	return u.String()
-}
-
-// timedUpload returns rc with the read timeout re-armed at each of its
-// reads, in the room the call has for its first request body.
-func (c *call) timedUpload(rc io.ReadCloser) io.ReadCloser {
-	if c.upload.c != nil {
-		return &timedUpload{rc: rc, c: c}
-	}
-	c.upload = timedUpload{rc: rc, c: c}
-	return &c.upload
-}
-
-// callOf returns the call a request belongs to, if it was sent by a Session.
-func callOf(ctx context.Context) *call {
-	c, _ := ctx.Value(callKey{}).(*call)
-	return c
-}
-
-// onCall, when set (by tests), is told of every call started (+1) and
-// released (-1), so that tests can prove no call keeps a timer or context.
-var onCall func(delta int)
-
-// startAttempt arms the connect phase for one request on the wire, and
-// returns the request to send. Under a Retry policy that is req with the
-// attempt's own context; the previous attempt's context ends here, its
-// response having been drained and closed by now.
-func (c *call) startAttempt(req *http.Request) *http.Request {
-	c.reading.Store(false)
-	if c.cfg.retry != nil {
-		ctx, cancel := context.WithCancelCause(c)
-		c.mu.Lock()
-		prev := c.tryCancel
-		c.try, c.tryCancel = ctx, cancel
-		c.mu.Unlock()
-		if prev != nil {
-			prev(context.Canceled)
-		}
-		if c.trace.GotConn != nil && !c.ownTrace {
-			ctx = httptrace.WithClientTrace(ctx, &c.trace)
-		}
-		req = req.WithContext(ctx)
-	}
-	if d := c.cfg.connectTimeout; d > 0 {
-		c.arm(d)
-	} else {
-		c.stop()
-	}
-	return req
-}
-
-// sent reports whether the current attempt got a connection, after which
-// the request may have reached the server.
-func (c *call) sent() bool { return c.reading.Load() }
-
-func (c *call) gotConn(httptrace.GotConnInfo) {
-	c.reading.Store(true)
-	c.armRead()
-}
 
 // armRead starts (or restarts) the wait for the server.
 func (c *call) armRead() {
@@ -384,30 +191,6 @@ func (e *timeoutError) Error() string   { return e.msg }
 func (e *timeoutError) Timeout() bool   { return true }
 func (e *timeoutError) Temporary() bool { return true }
 
-// release frees the call's timer and context once nothing more will be read.
-// It is idempotent.
-func (c *call) release() {
-	if c.released.Swap(true) {
-		return
-	}
-	c.mu.Lock()
-	if w := c.w.Swap(nil); w != nil {
-		w.detach()
-	}
-	c.mu.Unlock()
-	c.cancel(context.Canceled)
-	if onCall != nil {
-		onCall(-1)
-	}
-	c.mu.Lock()
-	bodies := c.bodies
-	c.bodies = nil
-	c.mu.Unlock()
-	for _, b := range bodies {
-		b.Close()
-	}
-}
-
 // timedBody enforces the read timeout on a response body: the timer runs only
 // while a Read waits, so a slow consumer of a streamed body is not timed out.
 type timedBody struct {
@@ -497,14 +280,4 @@ func (c *call) rewind(req *http.Request, why string) (io.ReadCloser, error) {
 		return nil, wrapErr(req.Method, req.URL, ErrUnrewindableBody, err)
 	}
 	return b, nil
-}
-
-// cookieJar is the jar that stores the call's cookies. The package-level
-// Session keeps none between calls, but cookies still flow within one call's
-// redirect chain, in a jar made for that call.
-func (c *call) cookieJar() http.CookieJar {
-	if c.jar == nil && c.ephemeral {
-		c.jar, _ = cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
-	}
-	return c.jar
 }
