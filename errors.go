@@ -351,3 +351,9 @@ func classifyBody(err, cause error) error {
 
 // errNilRequest is the cause when Send is given no request.
 var errNilRequest = errors.New("nil request")
+
+// withMethod fills in the method of an error made before it was known.
+func (e *Error) withMethod(m string) *Error {
+	e.Method = m
+	return e
+}

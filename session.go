@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -87,18 +86,6 @@ var (
 
 // Version is this library's version, as sent in the default User-Agent.
 const Version = "0.1.0"
-
-// DialFunc dials a network connection, like net.Dialer.DialContext.
-type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
-
-// DialContext makes a Session dial with fn instead of its pooled net.Dialer:
-// for a fixed resolution (curl's --resolve), a Unix socket, or tests that give
-// chosen host names a loopback address. The connect timeout still bounds fn
-// through its context. It is a Session setting: given to a single call it has
-// no effect.
-func DialContext(fn DialFunc) Option {
-	return optionFunc(func(c *config) { c.dial = fn })
-}
 
 // A Session keeps settings, cookies and connection pools across calls
 // (requests.Session). It is safe for concurrent use by many goroutines, Update

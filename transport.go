@@ -155,3 +155,15 @@ func maxConns(c *config) int {
 	}
 	return 0
 }
+
+// DialFunc dials a network connection, like net.Dialer.DialContext.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// DialContext makes a Session dial with fn instead of its pooled net.Dialer:
+// for a fixed resolution (curl's --resolve), a Unix socket, or tests that give
+// chosen host names a loopback address. The connect timeout still bounds fn
+// through its context. It is a Session setting: given to a single call it has
+// no effect.
+func DialContext(fn DialFunc) Option {
+	return optionFunc(func(c *config) { c.dial = fn })
+}
