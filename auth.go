@@ -158,7 +158,7 @@ func (s *Session) answerChallenges(cl *call, req *http.Request, resp *Response, 
 		}
 		*history = append(*history, resp)
 		req = next
-		if resp, err = s.attempt(cl, req); err != nil {
+		if resp, err = s.sendWithRetries(cl, req); err != nil {
 			return nil, nil, err
 		}
 	}

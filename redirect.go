@@ -7,54 +7,6 @@ import (
 	"strings"
 )
 
-// follow sends req and follows its redirects as requests' resolve_redirects
-// does, answering authentication challenges on the way, and returns the
-// final Response with the hops (redirects and answered 401s) in History.
-// Each hop's body is drained (raw, bounded) and closed so its connection is
-// reused.
-func (s *Session) follow(cl *call, req *http.Request) (*Response, error) {
-	c := cl.cfg
-	follow := c.redirects == redirectsOn || (c.redirects == redirectsDefault && req.Method != http.MethodHead)
-	var history []*Response
-	redirects := 0
-	stripped := false // credentials dropped once stay dropped for the rest of the chain
-	for {
-		resp, err := s.attempt(cl, req)
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode == http.StatusUnauthorized && !stripped {
-			if resp, req, err = s.answerChallenges(cl, req, resp, &history); err != nil {
-				return nil, err
-			}
-		}
-		if !follow || !resp.IsRedirect() {
-			resp.History = history
-			return resp, nil
-		}
-		if redirects >= c.maxRedirects {
-			resp.discard()
-			return nil, wrapErr(req.Method, req.URL, ErrTooManyRedirects,
-				fmt.Errorf("exceeded %d redirects", c.maxRedirects))
-		}
-		// Drained first: a body to send again may only be had once the
-		// Transport is done with this exchange.
-		resp.discard()
-		if cause := cl.timeoutCause(); cause != nil {
-			// The hop's body stalled: as in requests, that ends the call,
-			// whether or not a retry policy scoped the timeout to the hop.
-			return nil, wrapErr(req.Method, req.URL, cause, cl.timeoutErr(cause))
-		}
-		next, err := s.redirectRequest(cl, req, resp, &stripped)
-		if err != nil {
-			return nil, err
-		}
-		history = append(history, resp)
-		redirects++
-		req = next
-	}
-}
-
 // redirectMethod is requests' rebuild_method: 303 turns anything but HEAD
 // into GET; so does 302, as browsers do; 301 turns POST into GET.
 func redirectMethod(method string, status int) string {

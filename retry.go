@@ -309,52 +309,6 @@ func (b *retryBudget) take(a RetryAttempt) bool {
 	return true
 }
 
-// retry sends req, and again while the call's policy says so. Only the
-// request put on the wire is repeated: redirects are followed around it.
-func (s *Session) retry(cl *call, req *http.Request) (*Response, error) {
-	p := cl.cfg.retry
-	budget := newBudget(p)
-	check := p.CheckRetry
-	if check == nil {
-		check = p.Retryable
-	}
-	for n := 0; ; n++ {
-		resp, err := s.once(cl, req)
-		a := RetryAttempt{Request: req, Response: resp, Err: err, Sent: err == nil || s.sent(cl, req, err), Retries: n}
-		if resp != nil {
-			resp.Retries = n
-			a.Request = resp.Request
-		}
-		if !check(a) || budget.forbids(a) {
-			return resp, err
-		}
-		wait, honoured := p.wait(a)
-		if !honoured || !budget.take(a) {
-			return p.giveUp(a)
-		}
-		if resp != nil {
-			resp.discard() // first: the transport may hold the body until then
-		}
-		next, rerr := again(cl, req)
-		if rerr != nil {
-			var e *Error
-			if errors.As(rerr, &e) {
-				after := fmt.Errorf("status %d", resp.StatusCode)
-				if err != nil {
-					after = detached(err)
-				}
-				e.Err = fmt.Errorf("%w, for a retry after %w", e.Err, after)
-			}
-			return nil, rerr
-		}
-		if err := cl.sleep(wait); err != nil {
-			closeBody(next)
-			return nil, wrapErr(req.Method, req.URL, classify(err, nil), err)
-		}
-		req = next
-	}
-}
-
 // sent reports whether a failed attempt may have reached the server. The
 // Session's transports report getting a connection; a mounted RoundTripper
 // may not, so there only a failed dial counts as not sent.

@@ -2,7 +2,6 @@ package requests
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -312,61 +311,6 @@ func (s *Session) Options(url string, opts ...Option) (*Response, error) {
 	return s.Do(http.MethodOptions, url, opts...)
 }
 
-// Do sends a request with any method (requests' s.request): the Session's
-// defaults merged with opts, redirects followed, and by default the body read
-// in full and the connection returned to the pool before it returns. On
-// error the Response is nil and nothing needs closing.
-func (s *Session) Do(method, rawURL string, opts ...Option) (*Response, error) {
-	if s.closed.Load() {
-		return nil, wrapRawErr(method, rawURL, ErrSessionClosed, nil)
-	}
-	cl := s.newCall(opts)
-	cl.rawURL = rawURL
-	req, err := s.build(cl, cl.cfg, method, rawURL)
-	if err != nil {
-		cl.release()
-		return nil, err
-	}
-	return s.send(cl, req)
-}
-
-// Prepare builds the request Do would send, without sending it (requests'
-// prepare_request): the URL with its params, the merged headers, the body,
-// auth and the Session's cookies. Change it as needed and pass it to Send.
-func (s *Session) Prepare(method, rawURL string, opts ...Option) (*http.Request, error) {
-	c := s.callConfig(opts)
-	return s.build(nil, c, method, rawURL)
-}
-
-// Send sends a prepared request (requests' s.send) with the Session's
-// redirects, cookies, timeouts, TLS settings and hooks. opts may set those
-// (Timeout, AllowRedirects, Stream, Verify, Hook, ...); options that build a
-// request (headers, params, bodies) were for Prepare and are ignored here.
-// The request's own context, if any, governs the call unless opts give one.
-func (s *Session) Send(req *http.Request, opts ...Option) (*Response, error) {
-	if req == nil || req.URL == nil {
-		return nil, &Error{Method: "", URL: "", Kind: ErrInvalidURL, Err: errNilRequest}
-	}
-	c := s.callConfig(opts)
-	if c.ctx == nil && req.Context() != context.Background() {
-		c.ctx = req.Context()
-	}
-	if s.closed.Load() {
-		return nil, wrapErr(req.Method, req.URL, ErrSessionClosed, nil)
-	}
-	if err := checkRequest(req); err != nil {
-		return nil, err
-	}
-	cl := newCall(c)
-	req = req.WithContext(cl.context())
-	if req.Body != nil && req.Body != http.NoBody {
-		// As for Do: the read timeout follows the upload, and the body can
-		// be rewound safely for a redirect or a challenge.
-		req.Body = &timedUpload{rc: req.Body, c: cl}
-	}
-	return s.send(cl, req)
-}
-
 // callConfig is the Session's defaults with a call's options applied.
 func (s *Session) callConfig(opts []Option) *config {
 	c := new(config)
@@ -401,80 +345,4 @@ func mergeURLQuery(u *url.URL, layers []queryLayer) {
 	} else {
 		u.RawQuery += "&" + enc
 	}
-}
-
-// send runs a built request: redirects followed, hooks run, and unless the
-// call streams, the body read in full and the call's resources released.
-func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
-	cl.ephemeral = s.ephemeral && cl.jar == nil
-	resp, err := s.follow(cl, req)
-	if err != nil {
-		cl.release()
-		return nil, err
-	}
-	if !cl.cfg.stream {
-		err := resp.load()
-		cl.release()
-		if err != nil {
-			return nil, err
-		}
-	}
-	for _, h := range cl.cfg.hooks {
-		if err := h(resp); err != nil {
-			resp.Close()
-			return nil, wrapErr(req.Method, resp.Request.URL, nil, err)
-		}
-	}
-	return resp, nil
-}
-
-// attempt sends a request, and sends it again as the call's retry policy
-// allows (retry.go).
-func (s *Session) attempt(cl *call, req *http.Request) (*Response, error) {
-	if cl.cfg.retry != nil {
-		return s.retry(cl, req)
-	}
-	return s.once(cl, req)
-}
-
-// once sends one request on the wire and wraps its response.
-func (s *Session) once(cl *call, req *http.Request) (*Response, error) {
-	rt, err := s.roundTripper(cl, req.URL)
-	if err != nil {
-		closeBody(req)
-		return nil, wrapErr(req.Method, req.URL, ErrSSL, err)
-	}
-	if q := requoteQuery(req.URL.RawQuery); q != req.URL.RawQuery {
-		// A request from Send or a redirect's Location: a raw space in the
-		// query would split the request line.
-		u := *req.URL
-		u.RawQuery = q
-		req = req.WithContext(req.Context())
-		req.URL = &u
-	}
-	// The attempt's context first: routing Proxy-Authorization adds to it.
-	req = cl.startAttempt(req)
-	if _, ok := rt.(*http.Transport); ok {
-		req = routeProxyAuth(cl.cfg, req)
-	}
-	start := now()
-	hr, err := rt.RoundTrip(req)
-	cl.stop()
-	if err != nil {
-		cause := cl.timeoutCause()
-		if cause != nil {
-			err = cl.timeoutErr(cause)
-		}
-		return nil, wrapErr(req.Method, req.URL, classify(err, cause), err)
-	}
-	elapsed := now() - start
-	if hr.StatusCode == http.StatusSwitchingProtocols && req.Header.Get("Upgrade") == "" {
-		// The connection now speaks something else; as a body it would
-		// never end (RFC 9110 15.2.2: a server must not switch unasked).
-		hr.Body.Close()
-		return nil, wrapErr(req.Method, req.URL, ErrConnection, errors.New("server switched protocols unasked"))
-	}
-	dropDesynced(rt, hr)
-	storeCookies(cl, req.URL, hr.Header)
-	return newResponse(hr, req, elapsed, cl), nil
 }
