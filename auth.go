@@ -169,13 +169,9 @@ func (s *Session) answerChallenges(cl *call, req *http.Request, resp *Response, 
 // its body rewound, its cookies again if the 401 set some (as requests
 // re-prepares them), and fresh credentials.
 func reauthenticate(cl *call, req *http.Request, resp *Response) (*http.Request, error) {
-	next := req.Clone(req.Context())
-	if req.Body != nil && req.Body != http.NoBody {
-		b, err := cl.rewind(req, "answering the authentication challenge")
-		if err != nil {
-			return nil, err
-		}
-		next.Body = &timedUpload{rc: b, c: cl}
+	next, err := cl.again(req, "answering the authentication challenge")
+	if err != nil {
+		return nil, err
 	}
 	next.Header.Del("Authorization")
 	if len(resp.raw.Header["Set-Cookie"]) > 0 {

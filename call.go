@@ -144,8 +144,12 @@ func (c *call) urlString(u *url.URL) string {
 }
 
 // timedUpload returns rc with the read timeout re-armed at each of its
-// reads, in the room the call has for its first request body.
+// reads, in the room the call has for its first request body. No body (nil
+// or http.NoBody) is returned as it is.
 func (c *call) timedUpload(rc io.ReadCloser) io.ReadCloser {
+	if rc == nil || rc == http.NoBody {
+		return rc
+	}
 	if c.upload.c != nil {
 		return &timedUpload{rc: rc, c: c}
 	}

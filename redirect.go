@@ -51,11 +51,11 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 	if resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect {
 		// 307 and 308 resend the same body, which must be rewound.
 		if req.Body != nil && req.Body != http.NoBody {
-			b, err := cl.rewind(req, fmt.Sprintf("%d redirect", resp.StatusCode))
+			b, err := cl.replayBody(req, fmt.Sprintf("%d redirect", resp.StatusCode))
 			if err != nil {
 				return nil, err
 			}
-			next.Body = &timedUpload{rc: b, c: cl}
+			next.Body = b
 			next.GetBody = req.GetBody
 			next.ContentLength = req.ContentLength
 		}

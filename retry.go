@@ -360,23 +360,6 @@ func (p *RetryPolicy) giveUp(a RetryAttempt) (*Response, error) {
 	return nil, wrapErr(req.Method, req.URL, ErrRetry, re)
 }
 
-// again returns req ready to be sent again, its body replayed byte for byte
-// through GetBody once the transport has let go of the previous one. A body
-// that cannot be replayed is an error, never an empty body under a stale
-// Content-Length.
-func again(cl *call, req *http.Request) (*http.Request, error) {
-	next := req.Clone(req.Context())
-	if req.Body == nil || req.Body == http.NoBody {
-		return next, nil
-	}
-	b, err := cl.rewind(req, "a retry")
-	if err != nil {
-		return nil, err
-	}
-	next.Body = &timedUpload{rc: b, c: cl}
-	return next, nil
-}
-
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date
 // (RFC 9110 10.2.3), relative to now. A date in the past means no wait. A
 // value beyond limit is reported as just over it rather than computed, so

@@ -63,11 +63,9 @@ func (s *Session) Send(req *http.Request, opts ...Option) (*Response, error) {
 	}
 	cl := newCall(c)
 	req = req.WithContext(cl.context())
-	if req.Body != nil && req.Body != http.NoBody {
-		// As for Do: the read timeout follows the upload, and the body can
-		// be rewound safely for a redirect or a challenge.
-		req.Body = &timedUpload{rc: req.Body, c: cl}
-	}
+	// As for Do: the read timeout follows the upload, and the body can be
+	// rewound safely for a redirect or a challenge.
+	req.Body = cl.timedUpload(req.Body)
 	return s.send(cl, req)
 }
 
@@ -280,7 +278,7 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		if resp != nil {
 			resp.discard() // first: the transport may hold the body until then
 		}
-		next, rerr := again(cl, req)
+		next, rerr := cl.again(req, "a retry")
 		if rerr != nil {
 			var e *Error
 			if errors.As(rerr, &e) {

@@ -244,6 +244,35 @@ func (b *timedUpload) closed() chan struct{} {
 	return b.done
 }
 
+// replayBody returns the body of req, a request of this call already sent,
+// rewound and timed again, to send it once more: for a 307/308 redirect, a
+// retry or the answer to an authentication challenge. A request without a
+// body gets its (empty) body back as it is.
+func (c *call) replayBody(req *http.Request, why string) (io.ReadCloser, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return req.Body, nil
+	}
+	b, err := c.rewind(req, why)
+	if err != nil {
+		return nil, err
+	}
+	return c.timedUpload(b), nil
+}
+
+// again returns a copy of req ready to be sent again, its body replayed
+// byte for byte (see replayBody); why names what needs it. A body that
+// cannot be replayed is an error, never an empty body under a stale
+// Content-Length.
+func (c *call) again(req *http.Request, why string) (*http.Request, error) {
+	b, err := c.replayBody(req, why)
+	if err != nil {
+		return nil, err
+	}
+	next := req.Clone(req.Context())
+	next.Body = b
+	return next, nil
+}
+
 // rewind returns the body of req, a request of this call already sent, to
 // send it again; why names what needs it. It first waits until the
 // RoundTripper has closed the body it was given: net/http's Transport may
