@@ -29,7 +29,7 @@ func (f AuthFunc) Authenticate(req *http.Request) error { return f(req) }
 // removes a Session's authentication for a call; as in requests, .netrc
 // credentials then apply unless TrustEnv(false) is given too.
 func Auth(a Authenticator) Option {
-	return optionFunc(func(c *config) { c.auth, c.authSet = a, true })
+	return optionFunc(func(c *config) { c.auth = a })
 }
 
 // BasicAuth sends HTTP Basic credentials (requests' auth=(user, pass)). As

@@ -57,9 +57,7 @@ func newCall(c *config) *call {
 // settings allocated with it.
 func (s *Session) newCall(opts []Option) *call {
 	cl := &call{own: *s.cfg.Load()}
-	for _, o := range opts {
-		o.apply(&cl.own)
-	}
+	cl.own.apply(opts)
 	cl.init(&cl.own)
 	return cl
 }

@@ -104,17 +104,7 @@ func addCookies(req *http.Request, c *config, cl *call) error {
 	if cl != nil {
 		jar = cl.jar
 	}
-	var explicit Cookies
-	if len(c.cookies) == 1 {
-		explicit = c.cookies[0]
-	} else if len(c.cookies) > 1 {
-		explicit = Cookies{}
-		for _, layer := range c.cookies {
-			for k, v := range layer {
-				explicit[k] = v
-			}
-		}
-	}
+	explicit := c.callCookies()
 	if err := checkCookies(explicit); err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func (f Files) apply(c *config) {
 	for k, v := range f {
 		layer[k] = []File{v}
 	}
-	c.body.files = append(slices.Clip(c.body.files), layer)
+	c.body.files = addLayer(c.body.files, layer)
 }
 
 // MultiFiles uploads several files under one field name (requests' files
@@ -79,27 +79,7 @@ func (f MultiFiles) apply(c *config) {
 	for k, v := range f {
 		layer[k] = slices.Clone(v)
 	}
-	c.body.files = append(slices.Clip(c.body.files), layer)
-}
-
-// mergeFiles merges the Files and MultiFiles layers (a later layer's field
-// replaces an earlier one's) into fields sorted by name, so that the body
-// does not depend on map order.
-func mergeFiles(layers []map[string][]File) []formFile {
-	if len(layers) == 0 {
-		return nil
-	}
-	merged := map[string][]File{}
-	for _, l := range layers {
-		maps.Copy(merged, l)
-	}
-	var out []formFile
-	for _, k := range slices.Sorted(maps.Keys(merged)) {
-		for _, f := range merged[k] {
-			out = append(out, formFile{field: k, File: f})
-		}
-	}
-	return out
+	c.body.files = addLayer(c.body.files, layer)
 }
 
 // formFile is one File with the field it is sent under.

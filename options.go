@@ -23,26 +23,26 @@ func (f optionFunc) apply(c *config) { f(c) }
 // params=dict). Keys repeated between a Session and a call take the call's value.
 type Params map[string]string
 
-func (p Params) apply(c *config) { c.query = append(c.query, queryLayer{one: p}) }
+func (p Params) apply(c *config) { c.query = addLayer(c.query, queryLayer{one: p}) }
 
 // ParamValues are query parameters with repeated keys (requests'
 // params={"k": ["1", "2"]}). A url.Values converts to it directly.
 type ParamValues map[string][]string
 
-func (p ParamValues) apply(c *config) { c.query = append(c.query, queryLayer{many: p}) }
+func (p ParamValues) apply(c *config) { c.query = addLayer(c.query, queryLayer{many: p}) }
 
 // Headers are request headers. Names are case-insensitive: a call's
 // "content-type" replaces a Session's "Content-Type".
 type Headers map[string]string
 
-func (h Headers) apply(c *config) { c.headers = append(c.headers, h) }
+func (h Headers) apply(c *config) { c.headers = addLayer(c.headers, h) }
 
 // OmitHeaders drops headers the Session or the library would send, for this
 // call (requests: a header set to None), e.g. OmitHeaders("User-Agent").
 func OmitHeaders(names ...string) Option {
 	return optionFunc(func(c *config) {
 		for _, n := range names {
-			c.omit = append(c.omit, http.CanonicalHeaderKey(n))
+			c.omit = addLayer(c.omit, http.CanonicalHeaderKey(n))
 		}
 	})
 }
@@ -56,7 +56,7 @@ func OmitHeaders(names ...string) Option {
 // Session.ClearCookies drops them.
 type Cookies map[string]string
 
-func (k Cookies) apply(c *config) { c.cookies = append(c.cookies, k) }
+func (k Cookies) apply(c *config) { c.cookies = addLayer(c.cookies, k) }
 
 // JSON sends v encoded as JSON, with Content-Type application/json
 // (requests' json=). As in requests, Data wins when both are given. A value that cannot be encoded fails with ErrInvalidJSON
@@ -145,7 +145,7 @@ func MaxBodySize(n int64) Option {
 func Hook(f func(*Response) error) Option {
 	return optionFunc(func(c *config) {
 		if f != nil {
-			c.hooks = append(c.hooks, f)
+			c.hooks = addLayer(c.hooks, f)
 		}
 	})
 }

@@ -35,7 +35,7 @@ import (
 // CONNECT), cannot be reached, or has a bad URL fails the call with ErrProxy.
 type Proxies map[string]string
 
-func (p Proxies) apply(c *config) { c.proxies = append(c.proxies, p) }
+func (p Proxies) apply(c *config) { c.proxies = addLayer(c.proxies, p) }
 
 // proxyForRequest is the Transport's Proxy hook: the call's proxy for req.
 func proxyForRequest(req *http.Request) (*url.URL, error) {

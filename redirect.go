@@ -76,9 +76,7 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 	if *stripped {
 		// Cookies given as options are credentials too: they go to the
 		// original host only. The jar's cookies follow the jar's rules.
-		cc := *c
-		cc.cookies, cc.seed = nil, nil
-		c = &cc
+		c = c.withoutCookies()
 	}
 	if err := addCookies(next, c, cl); err != nil {
 		closeBody(next)

@@ -2,59 +2,11 @@ package requests
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
 )
-
-// headerValues is storage for a request's header values, given by the call
-// so that building the headers allocates little more than the map. Every
-// slice handed out is capped at its length, so an append copies it instead
-// of writing into its neighbour.
-type headerValues []string
-
-// clone copies base into a new map, sized for the call's own headers too.
-func (s *headerValues) clone(base http.Header, layers []Headers) http.Header {
-	n := len(base) + 2 // room for Content-Type and Cookie or Authorization
-	for _, l := range layers {
-		n += len(l)
-	}
-	var h http.Header
-	if n <= 8 && base != nil {
-		// A small map is copied whole, faster than inserting key by key;
-		// the values are then replaced with the request's own copies.
-		h = maps.Clone(base)
-	} else {
-		h = make(http.Header, n)
-	}
-	for k, vs := range base {
-		h[k] = s.many(vs)
-	}
-	return h
-}
-
-// one returns []string{v}.
-func (s *headerValues) one(v string) []string {
-	if len(*s) == cap(*s) {
-		return []string{v}
-	}
-	*s = append(*s, v)
-	n := len(*s)
-	return (*s)[n-1 : n : n]
-}
-
-// many returns a copy of vs.
-func (s *headerValues) many(vs []string) []string {
-	if cap(*s)-len(*s) < len(vs) {
-		return slices.Clone(vs)
-	}
-	start := len(*s)
-	*s = append(*s, vs...)
-	return (*s)[start:len(*s):len(*s)]
-}
 
 func closeBody(req *http.Request) {
 	if req.Body != nil {

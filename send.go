@@ -12,8 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-
-	"golang.org/x/net/http/httpguts"
 )
 
 // Do sends a request with any method (requests' s.request): the Session's
@@ -93,24 +91,9 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	} else {
 		vals = make(headerValues, 0, len(c.baseHeader)+2)
 	}
-	h := vals.clone(c.baseHeader, c.headers)
-	for _, layer := range c.headers {
-		for k, v := range layer {
-			if !httpguts.ValidHeaderFieldName(k) {
-				return nil, wrapErr(method, u, ErrInvalidHeader, fmt.Errorf("header name %q", k))
-			}
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return nil, wrapErr(method, u, ErrInvalidHeader, fmt.Errorf("value of header %s", k))
-			}
-			h[http.CanonicalHeaderKey(k)] = vals.one(v)
-		}
-	}
-	for _, k := range c.omit {
-		delete(h, k)
-	}
-	if _, ok := h["User-Agent"]; !ok {
-		// An empty value keeps net/http from adding its own User-Agent.
-		h["User-Agent"] = vals.one("")
+	h, err := c.requestHeader(&vals)
+	if err != nil {
+		return nil, wrapErr(method, u, ErrInvalidHeader, err)
 	}
 
 	b, err := c.body.encode()

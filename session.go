@@ -1,10 +1,7 @@
 package requests
 
 import (
-	"context"
-	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -12,58 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 )
-
-// config is the merged settings of one call, or a Session's defaults. A call
-// starts from a copy of its Session's config and applies its own options on
-// top. Options only append to slices (which the Session keeps clipped, so an
-// append never writes into the Session's array) or replace fields: a call
-// never writes to memory its Session or another call can see.
-type config struct {
-	query          []queryLayer
-	headers        []Headers
-	omit           []string
-	cookies        []Cookies
-	seed           Cookies // the Session's own Cookies, merged: see addCookies
-	body           bodySpec
-	connectTimeout time.Duration
-	readTimeout    time.Duration
-	ctx            context.Context
-	tls            tlsKey
-	auth           Authenticator
-	authSet        bool
-	redirects      redirectMode
-	maxRedirects   int
-	proxies        []Proxies
-	stream         bool
-	maxBody        int64
-	onUpload       func(done, total int64) // UploadProgress
-	onDownload     func(done, total int64) // DownloadProgress
-	hooks          []func(*Response) error
-	jar            http.CookieJar
-	poolSize       int
-	poolBlock      bool
-	trustEnv       bool
-	dial           DialFunc
-	retry          *RetryPolicy // nil: no retries
-
-	// Set only on a Session's published defaults.
-	baseHeader http.Header // library defaults and Session headers, canonical and checked
-	err        error       // a Session default that is invalid, reported by every call
-}
-
-type redirectMode uint8
-
-const (
-	redirectsDefault redirectMode = iota // on, except for HEAD
-	redirectsOn
-	redirectsOff
-)
-
-// queryLayer is one Params or ParamValues option.
-type queryLayer struct {
-	one  Params
-	many ParamValues
-}
 
 // The defaults a new Session starts with. They are variables so that a
 // program can read them; change them before creating Sessions.
@@ -127,10 +72,7 @@ func newSession(jar http.CookieJar, opts []Option) *Session {
 			"Accept-Encoding": {acceptEncoding},
 		},
 	}
-	for _, o := range opts {
-		o.apply(c)
-	}
-	s.cfg.Store(c.publish())
+	s.cfg.Store(c.derive(opts))
 	return s
 }
 
@@ -140,74 +82,7 @@ func newSession(jar http.CookieJar, opts []Option) *Session {
 func (s *Session) Update(opts ...Option) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := *s.cfg.Load()
-	c.baseHeader = c.baseHeader.Clone()
-	for _, o := range opts {
-		o.apply(&c)
-	}
-	s.cfg.Store(c.publish())
-}
-
-// publish turns a config into a Session's immutable defaults: the layers of
-// headers, params and cookies are merged into owned copies (so the caller may
-// reuse its maps), and every slice is clipped so that a call's append copies.
-func (c *config) publish() *config {
-	c.err = nil
-	for _, h := range c.headers {
-		for k, v := range h {
-			c.baseHeader[http.CanonicalHeaderKey(k)] = []string{v}
-		}
-	}
-	for _, k := range c.omit {
-		delete(c.baseHeader, k)
-	}
-	c.headers, c.omit = nil, nil
-	if err := checkHeader(c.baseHeader); err != nil {
-		c.err = err
-	}
-	if len(c.query) > 0 {
-		c.query = []queryLayer{{many: mergeQuery(c.query)}}
-	}
-	if len(c.cookies) > 0 {
-		merged := Cookies{}
-		for k, v := range c.seed {
-			merged[k] = v
-		}
-		for _, layer := range c.cookies {
-			for k, v := range layer {
-				merged[k] = v
-			}
-		}
-		c.seed, c.cookies = merged, nil
-	}
-	if err := checkCookies(c.seed); err != nil && c.err == nil {
-		c.err = fmt.Errorf("%w: %w", ErrInvalidHeader, err)
-	}
-	if len(c.proxies) > 0 {
-		merged := Proxies{}
-		for _, layer := range c.proxies {
-			for k, v := range layer {
-				merged[k] = v
-			}
-		}
-		c.proxies = []Proxies{merged}
-	}
-	c.hooks = slices.Clip(slices.Clone(c.hooks))
-	return c
-}
-
-// mergeQuery merges Params layers: a later layer's key replaces an earlier one's.
-func mergeQuery(layers []queryLayer) ParamValues {
-	out := ParamValues{}
-	for _, l := range layers {
-		for k, v := range l.one {
-			out[k] = []string{v}
-		}
-		for k, v := range l.many {
-			out[k] = slices.Clone(v)
-		}
-	}
-	return out
+	s.cfg.Store(s.cfg.Load().derive(opts))
 }
 
 // Jar returns the Session's cookie jar (requests' s.cookies), to read cookies
@@ -309,40 +184,4 @@ func (s *Session) Delete(url string, opts ...Option) (*Response, error) {
 // Options sends an OPTIONS request.
 func (s *Session) Options(url string, opts ...Option) (*Response, error) {
 	return s.Do(http.MethodOptions, url, opts...)
-}
-
-// callConfig is the Session's defaults with a call's options applied.
-func (s *Session) callConfig(opts []Option) *config {
-	c := new(config)
-	*c = *s.cfg.Load()
-	for _, o := range opts {
-		o.apply(c)
-	}
-	return c
-}
-
-// mergeURLQuery is used by Prepare and Do alike: params appended to the URL's
-// own query, as requests does.
-func mergeURLQuery(u *url.URL, layers []queryLayer) {
-	if len(layers) == 0 {
-		return
-	}
-	var enc string
-	if len(layers) == 1 && layers[0].one != nil {
-		v := make(url.Values, len(layers[0].one))
-		for k, x := range layers[0].one {
-			v[k] = []string{x}
-		}
-		enc = v.Encode()
-	} else {
-		enc = url.Values(mergeQuery(layers)).Encode()
-	}
-	if enc == "" {
-		return
-	}
-	if u.RawQuery == "" {
-		u.RawQuery = enc
-	} else {
-		u.RawQuery += "&" + enc
-	}
 }
