@@ -193,6 +193,11 @@ func (c *call) startAttempt(req *http.Request) *http.Request {
 	return req
 }
 
+// connecting reports whether the current attempt is known to be still
+// connecting: the call watches the phase (it does whenever a connect
+// timeout is set) and no connection was had yet.
+func (c *call) connecting() bool { return c.trace.GotConn != nil && !c.reading.Load() }
+
 // sent reports whether the current attempt got a connection, after which
 // the request may have reached the server.
 func (c *call) sent() bool { return c.reading.Load() }

@@ -322,10 +322,8 @@ func classify(err, cause error) error {
 		// out of time is a connect timeout, above).
 		return ErrTimeout
 	case errors.As(err, &netErr) && netErr.Timeout():
-		// The Transport's own TLS handshake timeout lands here.
-		if strings.Contains(err.Error(), "handshake") {
-			return ErrConnectTimeout
-		}
+		// The Transport's own TLS handshake timeout lands here too; the
+		// caller, which knows the phase, makes that a connect timeout.
 		return ErrReadTimeout
 	}
 	return ErrConnection

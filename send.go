@@ -298,7 +298,8 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 	}
 	// The attempt's context first: routing Proxy-Authorization adds to it.
 	req = cl.startAttempt(req)
-	if _, ok := rt.(*http.Transport); ok {
+	_, ownTransport := rt.(*http.Transport)
+	if ownTransport {
 		req = routeProxyAuth(cl.cfg, req)
 	}
 	start := now()
@@ -309,7 +310,13 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 		if cause != nil {
 			err = cl.timeoutErr(cause)
 		}
-		return nil, wrapErr(req.Method, req.URL, classify(err, cause), err)
+		kind := classify(err, cause)
+		if kind == ErrReadTimeout && ownTransport && cl.connecting() {
+			// The Transport's own TLS handshake timeout: no connection
+			// was had yet, so it timed out connecting.
+			kind = ErrConnectTimeout
+		}
+		return nil, wrapErr(req.Method, req.URL, kind, err)
 	}
 	elapsed := now() - start
 	if hr.StatusCode == http.StatusSwitchingProtocols && req.Header.Get("Upgrade") == "" {
