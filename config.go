@@ -38,8 +38,8 @@ type config struct {
 	proxies        []Proxies
 	stream         bool
 	maxBody        int64
-	onUpload       func(done, total int64) // UploadProgress
-	onDownload     func(done, total int64) // DownloadProgress
+	onUpload       *progress // UploadProgress
+	onDownload     *progress // DownloadProgress
 	hooks          []func(*Response) error
 	jar            http.CookieJar
 	poolSize       int

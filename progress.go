@@ -7,7 +7,9 @@ import (
 )
 
 // ProgressInterval is the least time between two calls of a progress
-// function while bytes flow; change it before making calls.
+// function while bytes flow. It is read when DownloadProgress or
+// UploadProgress makes its option: a later change applies to the options
+// made after it, never to a call already running.
 var ProgressInterval = 100 * time.Millisecond
 
 // DownloadProgress calls f as the response body is read: done is the bytes
@@ -23,7 +25,8 @@ var ProgressInterval = 100 * time.Millisecond
 // Keep it quick; it should not call back into the Response. It works with
 // or without Stream; redirect hops are not counted.
 func DownloadProgress(f func(done, total int64)) Option {
-	return optionFunc(func(c *config) { c.onDownload = f })
+	p := newProgress(f)
+	return optionFunc(func(c *config) { c.onDownload = p })
 }
 
 // UploadProgress calls f as the request body is sent: done is the bytes
@@ -33,13 +36,30 @@ func DownloadProgress(f func(done, total int64)) Option {
 // goroutine net/http writes the body from, not the caller's. When a 307/308
 // redirect or a retry sends the body again, counting starts again from 0.
 func UploadProgress(f func(done, total int64)) Option {
-	return optionFunc(func(c *config) { c.onUpload = f })
+	p := newProgress(f)
+	return optionFunc(func(c *config) { c.onUpload = p })
+}
+
+// progress is a progress function with its cadence, fixed when the option
+// was made.
+type progress struct {
+	f     func(done, total int64)
+	every time.Duration
+}
+
+// newProgress is nil for no function, which turns progress reports off.
+func newProgress(f func(done, total int64)) *progress {
+	if f == nil {
+		return nil
+	}
+	return &progress{f: f, every: ProgressInterval}
 }
 
 // progressReader counts the bytes read through it and reports them.
 type progressReader struct {
 	rc      io.ReadCloser
 	f       func(done, total int64)
+	every   time.Duration
 	total   int64
 	done    int64
 	last    time.Time
@@ -47,11 +67,11 @@ type progressReader struct {
 	ended   bool
 }
 
-func newProgressReader(rc io.ReadCloser, f func(done, total int64), total int64) *progressReader {
+func newProgressReader(rc io.ReadCloser, p *progress, total int64) *progressReader {
 	if total < 0 {
 		total = -1
 	}
-	return &progressReader{rc: rc, f: f, total: total}
+	return &progressReader{rc: rc, f: p.f, every: p.every, total: total}
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
@@ -67,7 +87,7 @@ func (p *progressReader) Read(b []byte) (int, error) {
 			p.ended = true
 			p.f(p.done, p.total)
 		}
-	case n > 0 && time.Since(p.last) >= ProgressInterval:
+	case n > 0 && time.Since(p.last) >= p.every:
 		p.last = time.Now()
 		p.f(p.done, p.total)
 	}
@@ -77,7 +97,7 @@ func (p *progressReader) Read(b []byte) (int, error) {
 func (p *progressReader) Close() error { return p.rc.Close() }
 
 // withProgress makes the body report its progress to f, each time it is sent.
-func (b body) withProgress(f func(done, total int64)) body {
+func (b body) withProgress(f *progress) body {
 	if b.r == nil || b.r == http.NoBody {
 		return b
 	}

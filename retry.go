@@ -24,9 +24,12 @@ import (
 // where every hop goes through the adapter afresh. Each attempt gets the
 // full connect and read timeouts; no timeout runs while waiting between
 // attempts, but the call's Context does and ends the wait.
+//
+// The package defaults behind the policy's zero fields (DefaultRetries,
+// DefaultBackoffMax, DefaultRetryAfterMax, DefaultRetryMethods) are read
+// here, when the option is made.
 func Retry(p RetryPolicy) Option {
-	p.StatusForcelist = slices.Clone(p.StatusForcelist)
-	p.AllowedMethods = slices.Clone(p.AllowedMethods)
+	p = p.withDefaults()
 	return optionFunc(func(c *config) {
 		if p.Total < 0 {
 			c.retry = nil
@@ -132,7 +135,9 @@ type RetryAttempt struct {
 	Retries int
 }
 
-// The defaults behind a RetryPolicy's zero fields.
+// The defaults behind a RetryPolicy's zero fields. They are read when Retry
+// makes its option: a change applies to the options made after it, never to
+// a call already running.
 var (
 	// DefaultRetries is the Total of a RetryPolicy that gives none.
 	DefaultRetries = 3
@@ -144,6 +149,27 @@ var (
 	// idempotent ones, as urllib3's DEFAULT_ALLOWED_METHODS.
 	DefaultRetryMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "PUT", "TRACE"}
 )
+
+// withDefaults is p with its zero fields filled in from the package
+// defaults, and its slices its own, so that a running call reads neither the
+// package variables nor the caller's slices.
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.Total == 0 {
+		p.Total = DefaultRetries
+	}
+	if p.BackoffMax <= 0 {
+		p.BackoffMax = DefaultBackoffMax
+	}
+	if p.RetryAfterMax <= 0 {
+		p.RetryAfterMax = DefaultRetryAfterMax
+	}
+	if p.AllowedMethods == nil {
+		p.AllowedMethods = DefaultRetryMethods
+	}
+	p.AllowedMethods = slices.Clone(p.AllowedMethods)
+	p.StatusForcelist = slices.Clone(p.StatusForcelist)
+	return p
+}
 
 // retryAfterStatuses are the statuses retried when they carry Retry-After,
 // as urllib3's RETRY_AFTER_STATUS_CODES.

@@ -11,7 +11,9 @@ import (
 )
 
 // The defaults a new Session starts with. They are variables so that a
-// program can read them; change them before creating Sessions.
+// program can read them. Each is read when a Session is made (NewSession):
+// a change applies to the Sessions made after it, never to one that exists
+// (DefaultSession is made when the program starts).
 var (
 	// DefaultConnectTimeout bounds connecting when no timeout is given.
 	// requests has no default and can hang forever; this library does not.
