@@ -29,7 +29,7 @@ func (f AuthFunc) Authenticate(req *http.Request) error { return f(req) }
 // removes a Session's authentication for a call; as in requests, .netrc
 // credentials then apply unless TrustEnv(false) is given too.
 func Auth(a Authenticator) Option {
-	return optionFunc(func(c *config) { c.auth = a })
+	return optionFunc(func(c *config) { c.Auth = a })
 }
 
 // BasicAuth sends HTTP Basic credentials (requests' auth=(user, pass)). As
@@ -113,10 +113,10 @@ const maxChallenges = 3
 // (requests' get_netrc_auth). An Authorization header given by the caller
 // wins over .netrc, which requests does not do.
 func authenticate(req *http.Request, c *config) error {
-	if c.auth != nil {
-		return c.auth.Authenticate(req)
+	if c.Auth != nil {
+		return c.Auth.Authenticate(req)
 	}
-	if c.trustEnv && req.Header.Get("Authorization") == "" {
+	if c.TrustEnv && req.Header.Get("Authorization") == "" {
 		return netrcAuth(req)
 	}
 	return nil
@@ -126,7 +126,7 @@ func authenticate(req *http.Request, c *config) error {
 // Authenticator again while credentials are kept, as a Digest answer depends
 // on the URI; without one, the .netrc credentials of the hop's own host.
 func authenticateHop(req *http.Request, c *config, stripped bool) error {
-	if c.auth != nil && stripped {
+	if c.Auth != nil && stripped {
 		return nil
 	}
 	return authenticate(req, c)
@@ -136,7 +136,7 @@ func authenticateHop(req *http.Request, c *config, stripped bool) error {
 // returns the last response with the request that produced it. Each
 // answered 401 is drained and appended to history.
 func (s *Session) answerChallenges(cl *call, req *http.Request, resp *Response, history *[]*Response) (*Response, *http.Request, error) {
-	ch, ok := cl.cfg.auth.(Challenger)
+	ch, ok := cl.cfg.Auth.(Challenger)
 	if !ok {
 		return resp, req, nil
 	}
@@ -181,7 +181,7 @@ func reauthenticate(cl *call, req *http.Request, resp *Response) (*http.Request,
 			return nil, wrapErr(next.Method, next.URL, ErrInvalidHeader, err)
 		}
 	}
-	if err := cl.cfg.auth.Authenticate(next); err != nil {
+	if err := cl.cfg.Auth.Authenticate(next); err != nil {
 		closeBody(next)
 		return nil, wrapErr(next.Method, next.URL, nil, err)
 	}

@@ -72,7 +72,7 @@ func (cl *call) init(c *config) {
 	if onCall != nil {
 		onCall(1)
 	}
-	if c.connectTimeout > 0 || c.readTimeout > 0 || c.retry != nil {
+	if c.ConnectTimeout > 0 || c.ReadTimeout > 0 || c.Retry != nil {
 		// A Retry policy needs the phase too: a failure before a
 		// connection was had means nothing reached the server.
 		cl.trace.GotConn = cl.gotConn
@@ -171,7 +171,7 @@ var onCall func(delta int)
 // response having been drained and closed by now.
 func (c *call) startAttempt(req *http.Request) *http.Request {
 	c.reading.Store(false)
-	if c.cfg.retry != nil {
+	if c.cfg.Retry != nil {
 		ctx, cancel := context.WithCancelCause(c)
 		c.mu.Lock()
 		prev := c.tryCancel
@@ -185,7 +185,7 @@ func (c *call) startAttempt(req *http.Request) *http.Request {
 		}
 		req = req.WithContext(ctx)
 	}
-	if d := c.cfg.connectTimeout; d > 0 {
+	if d := c.cfg.ConnectTimeout; d > 0 {
 		c.arm(d)
 	} else {
 		c.stop()

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"time"
 
 	"golang.org/x/net/http/httpguts"
 )
@@ -22,44 +21,23 @@ import (
 // query and proxies) are read, never written, by calls, which build their
 // own (requestHeader, callCookies).
 type config struct {
-	query          []queryLayer
-	headers        []Headers
-	omit           []string
-	cookies        []Cookies
-	seed           Cookies // the Session's own Cookies, merged: see addCookies
-	body           bodySpec
-	connectTimeout time.Duration
-	readTimeout    time.Duration
-	ctx            context.Context
-	tls            tlsKey
-	auth           Authenticator
-	redirects      redirectMode
-	maxRedirects   int
-	proxies        []Proxies
-	stream         bool
-	maxBody        int64
-	onUpload       *progress // UploadProgress
-	onDownload     *progress // DownloadProgress
-	hooks          []func(*Response) error
-	jar            http.CookieJar
-	poolSize       int
-	poolBlock      bool
-	trustEnv       bool
-	dial           DialFunc
-	retry          *RetryPolicy // nil: no retries
+	CallSettings // the settings held as given, which Settings reports as they are
+
+	query   []queryLayer
+	headers []Headers
+	omit    []string
+	cookies []Cookies
+	seed    Cookies // the Session's own Cookies, merged: see addCookies
+	body    bodySpec
+	ctx     context.Context
+	tls     tlsKey
+	proxies []Proxies
+	jar     http.CookieJar
 
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
 	err        error       // a Session default that is invalid, reported by every call
 }
-
-type redirectMode uint8
-
-const (
-	redirectsDefault redirectMode = iota // on, except for HEAD
-	redirectsOn
-	redirectsOff
-)
 
 // queryLayer is one Params or ParamValues option.
 type queryLayer struct {
@@ -135,7 +113,7 @@ func (c *config) publish() *config {
 	if len(c.proxies) > 0 {
 		c.proxies = []Proxies{mergeLayers(c.proxies...)}
 	}
-	c.hooks = slices.Clip(slices.Clone(c.hooks))
+	c.Hooks = slices.Clip(slices.Clone(c.Hooks))
 	return c
 }
 

@@ -80,7 +80,7 @@ func Data(v any) Option {
 // times out. Zero or a negative d turns both timeouts off (timeout=None).
 func Timeout(d time.Duration) Option {
 	d = max(d, 0)
-	return optionFunc(func(c *config) { c.connectTimeout, c.readTimeout = d, d })
+	return optionFunc(func(c *config) { c.ConnectTimeout, c.ReadTimeout = d, d })
 }
 
 // ConnectTimeout bounds connecting: the dial, the proxy tunnel and the TLS
@@ -88,7 +88,7 @@ func Timeout(d time.Duration) Option {
 // negative turns it off.
 func ConnectTimeout(d time.Duration) Option {
 	d = max(d, 0)
-	return optionFunc(func(c *config) { c.connectTimeout = d })
+	return optionFunc(func(c *config) { c.ConnectTimeout = d })
 }
 
 // ReadTimeout bounds each wait for the server once the request is sent: for
@@ -96,7 +96,7 @@ func ConnectTimeout(d time.Duration) Option {
 // requests' (connect, read) tuple). Zero or negative turns it off.
 func ReadTimeout(d time.Duration) Option {
 	d = max(d, 0)
-	return optionFunc(func(c *config) { c.readTimeout = d })
+	return optionFunc(func(c *config) { c.ReadTimeout = d })
 }
 
 // Context makes ctx govern the whole call: when it is done the call stops
@@ -108,26 +108,20 @@ func Context(ctx context.Context) Option {
 // AllowRedirects turns redirect following on or off (requests'
 // allow_redirects). It is on by default except for Head, as in requests.
 func AllowRedirects(on bool) Option {
-	return optionFunc(func(c *config) {
-		if on {
-			c.redirects = redirectsOn
-		} else {
-			c.redirects = redirectsOff
-		}
-	})
+	return optionFunc(func(c *config) { c.AllowRedirects = &on })
 }
 
 // MaxRedirects caps the redirects followed in one call (requests'
 // max_redirects, default 30); one more fails with ErrTooManyRedirects.
 func MaxRedirects(n int) Option {
-	return optionFunc(func(c *config) { c.maxRedirects = max(n, 0) })
+	return optionFunc(func(c *config) { c.MaxRedirects = max(n, 0) })
 }
 
 // Stream(true) leaves the response body unread when the call returns
 // (requests' stream=True), for Body, IterContent and IterLines. The caller
 // must then Close the Response or read the body to its end.
 func Stream(on bool) Option {
-	return optionFunc(func(c *config) { c.stream = on })
+	return optionFunc(func(c *config) { c.Stream = on })
 }
 
 // MaxBodySize caps how many bytes a buffered body (after decompression) may
@@ -136,7 +130,7 @@ func Stream(on bool) Option {
 // Response too, and bounds each line of IterLines; a stream read with Body,
 // IterContent or Save is the caller's to bound.
 func MaxBodySize(n int64) Option {
-	return optionFunc(func(c *config) { c.maxBody = max(n, 0) })
+	return optionFunc(func(c *config) { c.MaxBodySize = max(n, 0) })
 }
 
 // Hook runs f on every final response, in the order given, Session hooks
@@ -145,7 +139,7 @@ func MaxBodySize(n int64) Option {
 func Hook(f func(*Response) error) Option {
 	return optionFunc(func(c *config) {
 		if f != nil {
-			c.hooks = addLayer(c.hooks, f)
+			c.Hooks = addLayer(c.Hooks, f)
 		}
 	})
 }
@@ -160,7 +154,7 @@ func Hook(f func(*Response) error) Option {
 func PoolSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
-			c.poolSize = n
+			c.PoolSize = n
 		}
 	})
 }
@@ -172,7 +166,7 @@ func PoolSize(n int) Option {
 // streamed responses nobody closes). Off by default, as in requests. It is a
 // Session setting: given to a single call it has no effect.
 func PoolBlock(on bool) Option {
-	return optionFunc(func(c *config) { c.poolBlock = on })
+	return optionFunc(func(c *config) { c.PoolBlock = on })
 }
 
 // TrustEnv decides whether the environment is consulted (requests'
@@ -180,5 +174,5 @@ func PoolBlock(on bool) Option {
 // proxies, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE for the CA bundle, and
 // .netrc for credentials when no auth is given.
 func TrustEnv(on bool) Option {
-	return optionFunc(func(c *config) { c.trustEnv = on })
+	return optionFunc(func(c *config) { c.TrustEnv = on })
 }

@@ -25,8 +25,8 @@ var ProgressInterval = 100 * time.Millisecond
 // Keep it quick; it should not call back into the Response. It works with
 // or without Stream; redirect hops are not counted.
 func DownloadProgress(f func(done, total int64)) Option {
-	p := newProgress(f)
-	return optionFunc(func(c *config) { c.onDownload = p })
+	every := ProgressInterval
+	return optionFunc(func(c *config) { c.DownloadProgress, c.ProgressInterval = f, every })
 }
 
 // UploadProgress calls f as the request body is sent: done is the bytes
@@ -36,23 +36,8 @@ func DownloadProgress(f func(done, total int64)) Option {
 // goroutine net/http writes the body from, not the caller's. When a 307/308
 // redirect or a retry sends the body again, counting starts again from 0.
 func UploadProgress(f func(done, total int64)) Option {
-	p := newProgress(f)
-	return optionFunc(func(c *config) { c.onUpload = p })
-}
-
-// progress is a progress function with its cadence, fixed when the option
-// was made.
-type progress struct {
-	f     func(done, total int64)
-	every time.Duration
-}
-
-// newProgress is nil for no function, which turns progress reports off.
-func newProgress(f func(done, total int64)) *progress {
-	if f == nil {
-		return nil
-	}
-	return &progress{f: f, every: ProgressInterval}
+	every := ProgressInterval
+	return optionFunc(func(c *config) { c.UploadProgress, c.ProgressInterval = f, every })
 }
 
 // progressReader counts the bytes read through it and reports them.
@@ -67,11 +52,11 @@ type progressReader struct {
 	ended   bool
 }
 
-func newProgressReader(rc io.ReadCloser, p *progress, total int64) *progressReader {
+func newProgressReader(rc io.ReadCloser, f func(done, total int64), every time.Duration, total int64) *progressReader {
 	if total < 0 {
 		total = -1
 	}
-	return &progressReader{rc: rc, f: p.f, every: p.every, total: total}
+	return &progressReader{rc: rc, f: f, every: every, total: total}
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
@@ -97,18 +82,18 @@ func (p *progressReader) Read(b []byte) (int, error) {
 func (p *progressReader) Close() error { return p.rc.Close() }
 
 // withProgress makes the body report its progress to f, each time it is sent.
-func (b body) withProgress(f *progress) body {
+func (b body) withProgress(f func(done, total int64), every time.Duration) body {
 	if b.r == nil || b.r == http.NoBody {
 		return b
 	}
-	b.r = newProgressReader(b.r, f, b.length)
+	b.r = newProgressReader(b.r, f, every, b.length)
 	if gb := b.getBody; gb != nil {
 		b.getBody = func() (io.ReadCloser, error) {
 			rc, err := gb()
 			if err != nil {
 				return nil, err
 			}
-			return newProgressReader(rc, f, b.length), nil
+			return newProgressReader(rc, f, every, b.length), nil
 		}
 	}
 	return b

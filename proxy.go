@@ -67,7 +67,7 @@ func selectProxy(c *config, u *url.URL) (*url.URL, error) {
 			}
 		}
 	}
-	if !c.trustEnv {
+	if !c.TrustEnv {
 		return nil, nil
 	}
 	p, err := envProxy()(u)

@@ -93,10 +93,10 @@ func (r *Response) hasBody() bool {
 // handed out once).
 func (r *Response) open(limit int64) (dec io.ReadCloser, raw io.Reader, err error) {
 	var rc io.ReadCloser = r.raw.Body
-	if f := r.call.cfg.onDownload; f != nil && r.hasBody() {
-		rc = newProgressReader(rc, f, r.raw.ContentLength)
+	if c := r.call.cfg; c.DownloadProgress != nil && r.hasBody() {
+		rc = newProgressReader(rc, c.DownloadProgress, c.ProgressInterval, r.raw.ContentLength)
 	}
-	if r.call.cfg.readTimeout > 0 {
+	if r.call.cfg.ReadTimeout > 0 {
 		r.tb = timedBody{rc: rc, c: r.call}
 		rc = &r.tb
 	}
@@ -125,7 +125,7 @@ func finish(dec io.ReadCloser, raw io.Reader) {
 // load reads the whole body into memory and closes it, which returns the
 // connection to the pool.
 func (r *Response) load() error {
-	limit := r.call.cfg.maxBody
+	limit := r.call.cfg.MaxBodySize
 	dec, raw, err := r.open(limit)
 	if err == nil {
 		length := r.raw.ContentLength
@@ -196,7 +196,7 @@ func readAll(rc io.Reader, length, limit int64) ([]byte, error) {
 // discard drains a redirect hop's body, raw and bounded, and closes it.
 func (r *Response) discard() {
 	var rc io.ReadCloser = r.raw.Body
-	if r.call.cfg.readTimeout > 0 {
+	if r.call.cfg.ReadTimeout > 0 {
 		r.tb = timedBody{rc: rc, c: r.call}
 		rc = &r.tb
 	}

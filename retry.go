@@ -32,11 +32,11 @@ func Retry(p RetryPolicy) Option {
 	p = p.withDefaults()
 	return optionFunc(func(c *config) {
 		if p.Total < 0 {
-			c.retry = nil
+			c.Retry = nil
 			return
 		}
 		q := p
-		c.retry = &q
+		c.Retry = &q
 	})
 }
 

@@ -100,8 +100,8 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	if err != nil {
 		return nil, wrapErr(method, u, nil, err)
 	}
-	if c.onUpload != nil {
-		b = b.withProgress(c.onUpload)
+	if c.UploadProgress != nil {
+		b = b.withProgress(c.UploadProgress, c.ProgressInterval)
 	}
 	if cl != nil {
 		b = b.trackedBy(cl)
@@ -167,14 +167,14 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 		cl.release()
 		return nil, err
 	}
-	if !cl.cfg.stream {
+	if !cl.cfg.Stream {
 		err := resp.load()
 		cl.release()
 		if err != nil {
 			return nil, err
 		}
 	}
-	for _, h := range cl.cfg.hooks {
+	for _, h := range cl.cfg.Hooks {
 		if err := h(resp); err != nil {
 			resp.Close()
 			return nil, wrapErr(req.Method, resp.Request.URL, nil, err)
@@ -190,7 +190,10 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 // reused.
 func (s *Session) followRedirects(cl *call, req *http.Request) (*Response, error) {
 	c := cl.cfg
-	follow := c.redirects == redirectsOn || (c.redirects == redirectsDefault && req.Method != http.MethodHead)
+	follow := req.Method != http.MethodHead
+	if c.AllowRedirects != nil {
+		follow = *c.AllowRedirects
+	}
 	var history []*Response
 	redirects := 0
 	stripped := false // credentials dropped once stay dropped for the rest of the chain
@@ -208,10 +211,10 @@ func (s *Session) followRedirects(cl *call, req *http.Request) (*Response, error
 			resp.History = history
 			return resp, nil
 		}
-		if redirects >= c.maxRedirects {
+		if redirects >= c.MaxRedirects {
 			resp.discard()
 			return nil, wrapErr(req.Method, req.URL, ErrTooManyRedirects,
-				fmt.Errorf("exceeded %d redirects", c.maxRedirects))
+				fmt.Errorf("exceeded %d redirects", c.MaxRedirects))
 		}
 		// Drained first: a body to send again may only be had once the
 		// Transport is done with this exchange.
@@ -235,7 +238,7 @@ func (s *Session) followRedirects(cl *call, req *http.Request) (*Response, error
 // the call's retry policy says so (the policy's rules are in retry.go). Only
 // the request put on the wire is repeated: redirects are followed around it.
 func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error) {
-	p := cl.cfg.retry
+	p := cl.cfg.Retry
 	if p == nil {
 		return s.roundTrip(cl, req)
 	}

@@ -62,12 +62,14 @@ func NewSession(opts ...Option) *Session {
 func newSession(jar http.CookieJar, opts []Option) *Session {
 	s := &Session{ephemeral: jar == nil}
 	c := &config{
-		connectTimeout: DefaultConnectTimeout,
-		readTimeout:    DefaultReadTimeout,
-		maxRedirects:   DefaultMaxRedirects,
-		poolSize:       DefaultPoolSize,
-		trustEnv:       true,
-		jar:            jar,
+		CallSettings: CallSettings{
+			ConnectTimeout: DefaultConnectTimeout,
+			ReadTimeout:    DefaultReadTimeout,
+			MaxRedirects:   DefaultMaxRedirects,
+			PoolSize:       DefaultPoolSize,
+			TrustEnv:       true,
+		},
+		jar: jar,
 		baseHeader: http.Header{
 			"User-Agent":      {DefaultUserAgent},
 			"Accept":          {"*/*"},

@@ -13,7 +13,14 @@ import (
 // copy: changing it changes nothing, use Update (or Mount, Jar,
 // ClearCookies) for that. Cookies the server set are in the jar, read with
 // Session.Cookies.
+//
+// Every setting an Option gives is here: those kept as they are given are
+// the embedded CallSettings, which is also how a Session holds them, so
+// that a new one cannot be left out; the others (merged maps, TLS files,
+// mounts) are listed below it.
 type Settings struct {
+	CallSettings
+
 	// Headers are sent with every call: the library's defaults
 	// (User-Agent, Accept, Accept-Encoding) merged with the Session's.
 	Headers http.Header
@@ -21,11 +28,6 @@ type Settings struct {
 	Params ParamValues
 	// Cookies are the Session's own cookies, given to NewSession or Update.
 	Cookies Cookies
-	// Auth authenticates every call; nil when there is none.
-	Auth Authenticator
-	// ConnectTimeout and ReadTimeout are the two halves of Timeout; zero
-	// means none.
-	ConnectTimeout, ReadTimeout time.Duration
 	// Verify reports whether TLS certificates are verified.
 	Verify bool
 	// CABundle is the PEM file trusted instead of the system roots, if any.
@@ -34,6 +36,23 @@ type Settings struct {
 	CertFile, KeyFile string
 	// Proxies are the Session's proxies by key, before the environment.
 	Proxies Proxies
+	// Mounts are the RoundTrippers given to Mount, by URL prefix.
+	// Params, Cookies, Proxies and Mounts are nil when there are none.
+	Mounts map[string]http.RoundTripper
+}
+
+// CallSettings are the settings a Session holds as they were given, and
+// reports in Settings as they are. Each field is set by the Option of the
+// same name (Timeout sets both timeouts).
+type CallSettings struct {
+	// Auth authenticates every call; nil when there is none.
+	Auth Authenticator
+	// ConnectTimeout and ReadTimeout are the two halves of Timeout; zero
+	// means none.
+	ConnectTimeout, ReadTimeout time.Duration
+	// AllowRedirects is nil unless AllowRedirects was given: redirects are
+	// then followed except for HEAD, as in requests.
+	AllowRedirects *bool
 	// MaxRedirects caps the redirects a call follows.
 	MaxRedirects int
 	// Stream reports whether calls leave bodies unread by default.
@@ -49,9 +68,32 @@ type Settings struct {
 	TrustEnv bool
 	// Hooks run on every final response, in this order.
 	Hooks []func(*Response) error
-	// Mounts are the RoundTrippers given to Mount, by URL prefix.
-	// Params, Cookies, Proxies and Mounts are nil when there are none.
-	Mounts map[string]http.RoundTripper
+	// Retry is the retry policy, its zero fields filled in from the
+	// package defaults; nil when calls are not retried.
+	Retry *RetryPolicy
+	// DialContext dials the Session's connections; nil for its own dialer.
+	DialContext DialFunc
+	// DownloadProgress and UploadProgress are the progress functions, if
+	// any, called at most once per ProgressInterval (the package's
+	// ProgressInterval when the progress option was made).
+	DownloadProgress, UploadProgress func(done, total int64)
+	ProgressInterval                 time.Duration
+}
+
+// clone is a copy of s that shares nothing a caller could change.
+func (s CallSettings) clone() CallSettings {
+	s.Hooks = slices.Clone(s.Hooks)
+	if s.AllowRedirects != nil {
+		on := *s.AllowRedirects
+		s.AllowRedirects = &on
+	}
+	if s.Retry != nil {
+		p := *s.Retry
+		p.StatusForcelist = slices.Clone(p.StatusForcelist)
+		p.AllowedMethods = slices.Clone(p.AllowedMethods)
+		s.Retry = &p
+	}
+	return s
 }
 
 // Settings returns a snapshot of the Session's defaults, as a call starting
@@ -59,22 +101,13 @@ type Settings struct {
 func (s *Session) Settings() Settings {
 	c := s.cfg.Load()
 	st := Settings{
-		Headers:        c.baseHeader.Clone(),
-		Cookies:        maps.Clone(c.seed),
-		Auth:           c.auth,
-		ConnectTimeout: c.connectTimeout,
-		ReadTimeout:    c.readTimeout,
-		Verify:         !c.tls.insecure,
-		CABundle:       c.tls.caBundle,
-		CertFile:       c.tls.certFile,
-		KeyFile:        c.tls.keyFile,
-		MaxRedirects:   c.maxRedirects,
-		Stream:         c.stream,
-		MaxBodySize:    c.maxBody,
-		PoolSize:       c.poolSize,
-		PoolBlock:      c.poolBlock,
-		TrustEnv:       c.trustEnv,
-		Hooks:          slices.Clone(c.hooks),
+		CallSettings: c.CallSettings.clone(),
+		Headers:      c.baseHeader.Clone(),
+		Cookies:      maps.Clone(c.seed),
+		Verify:       !c.tls.insecure,
+		CABundle:     c.tls.caBundle,
+		CertFile:     c.tls.certFile,
+		KeyFile:      c.tls.keyFile,
 	}
 	if len(c.query) > 0 {
 		st.Params = mergeQuery(c.query)

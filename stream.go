@@ -128,7 +128,7 @@ func (r *Response) iterSplit(split bufio.SplitFunc) iter.Seq2[[]byte, error] {
 			return
 		}
 		limit := math.MaxInt
-		if m := r.call.cfg.maxBody; m > 0 && m < math.MaxInt-2 {
+		if m := r.call.cfg.MaxBodySize; m > 0 && m < math.MaxInt-2 {
 			limit = int(m) + 2 // room for the terminator
 		}
 		sc := bufio.NewScanner(rc)

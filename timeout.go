@@ -23,7 +23,7 @@ import (
 
 // armRead starts (or restarts) the wait for the server.
 func (c *call) armRead() {
-	if d := c.cfg.readTimeout; d > 0 {
+	if d := c.cfg.ReadTimeout; d > 0 {
 		c.arm(d)
 	} else {
 		c.stop()
@@ -178,9 +178,9 @@ func (c *call) timeoutCause() error {
 // timeoutErr describes the timeout that ended the call, as a net.Error.
 func (c *call) timeoutErr(cause error) error {
 	if cause == ErrConnectTimeout {
-		return &timeoutError{msg: "no connection within " + c.cfg.connectTimeout.String()}
+		return &timeoutError{msg: "no connection within " + c.cfg.ConnectTimeout.String()}
 	}
-	return &timeoutError{msg: "server sent nothing for " + c.cfg.readTimeout.String()}
+	return &timeoutError{msg: "server sent nothing for " + c.cfg.ReadTimeout.String()}
 }
 
 // timeoutError is the cause of a timeout the call fired. It is a net.Error
@@ -286,7 +286,7 @@ func (c *call) rewind(req *http.Request, why string) (io.ReadCloser, error) {
 	}
 	if tu, ok := req.Body.(*timedUpload); ok {
 		var late <-chan time.Time
-		if d := c.cfg.readTimeout; d > 0 {
+		if d := c.cfg.ReadTimeout; d > 0 {
 			t := time.NewTimer(d)
 			defer t.Stop()
 			late = t.C

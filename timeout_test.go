@@ -126,10 +126,10 @@ func TestNoTimeoutWhenAskedFor(t *testing.T) {
 
 func TestDefaultTimeoutsAreSet(t *testing.T) {
 	c := NewSession().cfg.Load()
-	assert.Equal(t, DefaultConnectTimeout, c.connectTimeout)
-	assert.Equal(t, DefaultReadTimeout, c.readTimeout)
-	assert.Positive(t, c.connectTimeout)
-	assert.Positive(t, c.readTimeout)
+	assert.Equal(t, DefaultConnectTimeout, c.ConnectTimeout)
+	assert.Equal(t, DefaultReadTimeout, c.ReadTimeout)
+	assert.Positive(t, c.ConnectTimeout)
+	assert.Positive(t, c.ReadTimeout)
 }
 
 func TestCancelWhileWaitingForHeaders(t *testing.T) {
@@ -297,7 +297,7 @@ func TestTimersAreNotSharedBetweenCalls(t *testing.T) {
 // the same call or the next one the timer serves, must do nothing; a run
 // that is due cancels the call with its timeout.
 func TestStaleTimerRunDoesNothing(t *testing.T) {
-	c := newCall(&config{connectTimeout: time.Hour, readTimeout: 2 * time.Hour})
+	c := newCall(&config{CallSettings: CallSettings{ConnectTimeout: time.Hour, ReadTimeout: 2 * time.Hour}})
 	defer c.release()
 	c.startAttempt(new(http.Request))
 	w := c.w.Load()
@@ -333,7 +333,7 @@ func TestStaleTimerRunDoesNothing(t *testing.T) {
 
 // Arming for an earlier time than the timer is set for resets it.
 func TestEarlierTimeoutResetsTheTimer(t *testing.T) {
-	c := newCall(&config{connectTimeout: time.Hour, readTimeout: 20 * time.Millisecond})
+	c := newCall(&config{CallSettings: CallSettings{ConnectTimeout: time.Hour, ReadTimeout: 20 * time.Millisecond}})
 	defer c.release()
 	c.startAttempt(new(http.Request))  // an hour
 	c.gotConn(httptrace.GotConnInfo{}) // then 20 ms
@@ -348,13 +348,13 @@ func TestEarlierTimeoutResetsTheTimer(t *testing.T) {
 // A read that arms the timer while its call is being released (a streamed
 // body read beside Close) leaves the pooled timer alone.
 func TestArmAfterReleaseLeavesThePooledTimerAlone(t *testing.T) {
-	a := newCall(&config{connectTimeout: time.Hour, readTimeout: time.Hour})
+	a := newCall(&config{CallSettings: CallSettings{ConnectTimeout: time.Hour, ReadTimeout: time.Hour}})
 	a.startAttempt(new(http.Request))
 	w := a.w.Load()
 	require.NotNil(t, w)
 	a.release()
 
-	b := newCall(&config{connectTimeout: time.Hour, readTimeout: time.Hour})
+	b := newCall(&config{CallSettings: CallSettings{ConnectTimeout: time.Hour, ReadTimeout: time.Hour}})
 	defer b.release()
 	w.attach(b) // the watch now serves another call
 	w.arm(a, time.Nanosecond)

@@ -40,13 +40,13 @@ func dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if cl == nil {
 		return dialer.DialContext(ctx, network, addr)
 	}
-	if d := cl.cfg.connectTimeout; d > 0 {
+	if d := cl.cfg.ConnectTimeout; d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	if cl.cfg.dial != nil {
-		return cl.cfg.dial(ctx, network, addr)
+	if cl.cfg.DialContext != nil {
+		return cl.cfg.DialContext(ctx, network, addr)
 	}
 	return dialer.DialContext(ctx, network, addr)
 }
@@ -63,9 +63,9 @@ func newTransport(key tlsKey, c *config) (*http.Transport, error) {
 		OnProxyConnectResponse: checkProxyConnect,
 		DialContext:            dialContext,
 		TLSClientConfig:        tlsCfg,
-		TLSHandshakeTimeout:    c.connectTimeout,
+		TLSHandshakeTimeout:    c.ConnectTimeout,
 		ForceAttemptHTTP2:      true,
-		MaxIdleConnsPerHost:    c.poolSize,
+		MaxIdleConnsPerHost:    c.PoolSize,
 		MaxConnsPerHost:        maxConns(c),
 		IdleConnTimeout:        idleConnTimeout,
 		ExpectContinueTimeout:  time.Second,
@@ -83,7 +83,7 @@ func newTransport(key tlsKey, c *config) (*http.Transport, error) {
 // transport returns the Session's Transport for the call's TLS configuration,
 // creating it on first use.
 func (s *Session) transport(c *config) (*http.Transport, error) {
-	key := c.tls.resolve(c.trustEnv)
+	key := c.tls.resolve(c.TrustEnv)
 	if m := s.transports.Load(); m != nil {
 		if t, ok := (*m)[key]; ok {
 			return t, nil
@@ -150,8 +150,8 @@ func dropDesynced(rt http.RoundTripper, hr *http.Response) {
 // maxConns is the cap on connections open to one host: PoolSize under
 // PoolBlock, none otherwise (requests' pool_block=False).
 func maxConns(c *config) int {
-	if c.poolBlock {
-		return c.poolSize
+	if c.PoolBlock {
+		return c.PoolSize
 	}
 	return 0
 }
@@ -165,5 +165,5 @@ type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 // through its context. It is a Session setting: given to a single call it has
 // no effect.
 func DialContext(fn DialFunc) Option {
-	return optionFunc(func(c *config) { c.dial = fn })
+	return optionFunc(func(c *config) { c.DialContext = fn })
 }
