@@ -57,19 +57,12 @@ func (b bodySpec) encode() (body, error) {
 }
 
 func dataBody(v any) (body, error) {
+	if f, ok := asForm(v); ok {
+		return formBody(f), nil
+	}
 	switch d := v.(type) {
 	case nil:
 		return body{}, nil
-	case map[string]string:
-		f := make(url.Values, len(d))
-		for k, x := range d {
-			f[k] = []string{x}
-		}
-		return formBody(f), nil
-	case url.Values:
-		return formBody(d), nil
-	case map[string][]string:
-		return formBody(url.Values(d)), nil
 	case string:
 		return bytesBody([]byte(d), ""), nil
 	case []byte:
@@ -80,22 +73,32 @@ func dataBody(v any) (body, error) {
 	return body{}, fmt.Errorf("%w: Data takes a map[string]string, url.Values, string, []byte or io.Reader, not %T", ErrInvalidBody, v)
 }
 
-// formFields are the form fields sent before the files of a multipart body.
-// As in requests, a raw body cannot be combined with files.
-func formFields(v any) (url.Values, error) {
+// asForm reports whether v is form fields (a map[string]string, url.Values
+// or map[string][]string), as url.Values.
+func asForm(v any) (url.Values, bool) {
 	switch d := v.(type) {
-	case nil:
-		return nil, nil
 	case map[string]string:
 		f := make(url.Values, len(d))
 		for k, x := range d {
 			f[k] = []string{x}
 		}
-		return f, nil
+		return f, true
 	case url.Values:
-		return d, nil
+		return d, true
 	case map[string][]string:
-		return url.Values(d), nil
+		return url.Values(d), true
+	}
+	return nil, false
+}
+
+// formFields are the form fields sent before the files of a multipart body.
+// As in requests, a raw body cannot be combined with files.
+func formFields(v any) (url.Values, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if f, ok := asForm(v); ok {
+		return f, nil
 	}
 	return nil, fmt.Errorf("%w: Data combined with Files must be form fields (a map[string]string or url.Values), not %T", ErrInvalidBody, v)
 }

@@ -307,10 +307,7 @@ func (r *formReader) openLocked(s segment) error {
 
 // nextLocked moves to the next segment, closing the file just read.
 func (r *formReader) nextLocked() {
-	if r.file != nil {
-		r.file.Close()
-		r.file = nil
-	}
+	closeFile(&r.file)
 	r.cur = nil
 	r.i++
 }
@@ -320,10 +317,7 @@ func (r *formReader) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
-	if r.file != nil {
-		r.file.Close()
-		r.file = nil
-	}
+	closeFile(&r.file)
 	if lf, ok := r.cur.(*lazyFile); ok {
 		lf.Close()
 	}
@@ -418,9 +412,14 @@ func (l *lazyFile) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.done = true
-	if l.f != nil {
-		l.f.Close()
-		l.f = nil
-	}
+	closeFile(&l.f)
 	return nil
+}
+
+// closeFile closes *f, if open, and forgets it, so that it is closed once.
+func closeFile(f **os.File) {
+	if *f != nil {
+		(*f).Close()
+		*f = nil
+	}
 }
