@@ -158,8 +158,9 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	return req, nil
 }
 
-// send runs a built request, Do's and Send's alike: redirects followed, hooks run, and unless the
-// call streams, the body read in full and the call's resources released.
+// send runs a built request, Do's and Send's alike: redirects followed,
+// hooks run, and unless the call streams, the body read in full and the
+// call's resources released.
 func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 	cl.ephemeral = s.ephemeral && cl.jar == nil
 	resp, err := s.followRedirects(cl, req)
@@ -183,8 +184,8 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 	return resp, nil
 }
 
-// followRedirects sends req and follows its redirects as requests' resolve_redirects
-// does, answering authentication challenges on the way, and returns the
+// followRedirects sends req and follows its redirects as requests'
+// resolve_redirects does, answering authentication challenges on the way, and returns the
 // final Response with the hops (redirects and answered 401s) in History.
 // Each hop's body is drained (raw, bounded) and closed so its connection is
 // reused.

@@ -9,10 +9,11 @@ import (
 	"time"
 )
 
-// This file holds requests' timeouts. They are enforced by one timer per call, in two phases:
-// while connecting it is armed with the connect timeout; from the moment a
-// connection is had, with the read timeout, re-armed at every write of the
-// request body and around every read of the response body. A deadline on the
+// This file holds requests' timeouts. They are enforced by one timer per
+// call, in two phases: while connecting it is armed with the connect
+// timeout; from the moment a connection is had, with the read timeout,
+// re-armed at every write of the request body and around every read of the
+// response body. A deadline on the
 // net.Conn would leak into the next request on a pooled connection and do
 // nothing per stream on HTTP/2.
 //
