@@ -92,48 +92,6 @@ func (s *Session) ClearCookies() {
 	s.cfg.Store(&c)
 }
 
-// addCookies sets the Cookie header as requests does: the jar's cookies for
-// the URL, the Session's Cookies (which seed the jar: a jar cookie of the
-// same name, set by the server, wins), then the call's Cookies, which win
-// over both. A Cookie header given by the caller is left as it is.
-func addCookies(req *http.Request, c *config, cl *call) error {
-	if req.Header.Get("Cookie") != "" {
-		return nil
-	}
-	jar := c.jar
-	if cl != nil {
-		jar = cl.jar
-	}
-	explicit := c.callCookies()
-	if err := checkCookies(explicit); err != nil {
-		return err
-	}
-	var b strings.Builder
-	var stored []*http.Cookie
-	if jar != nil {
-		stored = jar.Cookies(req.URL)
-		for _, ck := range stored {
-			if _, ok := explicit[ck.Name]; ok {
-				continue
-			}
-			writeCookie(&b, ck.Name, ck.Value)
-		}
-	}
-	for _, k := range sortedKeys(c.seed) {
-		if _, ok := explicit[k]; ok || hasCookie(stored, k) {
-			continue
-		}
-		writeCookie(&b, k, c.seed[k])
-	}
-	for _, k := range sortedKeys(explicit) {
-		writeCookie(&b, k, explicit[k])
-	}
-	if b.Len() > 0 {
-		req.Header.Set("Cookie", b.String())
-	}
-	return nil
-}
-
 func hasCookie(cs []*http.Cookie, name string) bool {
 	return slices.ContainsFunc(cs, func(c *http.Cookie) bool { return c.Name == name })
 }

@@ -56,14 +56,11 @@ func selectProxy(c *config, u *url.URL) (*url.URL, error) {
 		schemeHost := append(append(append(a[:0], u.Scheme...), "://"...), host...)
 		allHost := append(append(b[:0], "all://"...), host...)
 		for _, k := range [...][]byte{schemeHost, schemeHost[:len(u.Scheme)], allHost, allHost[:len("all")]} {
-			// The last layer to name the key wins: a call's over its Session's.
-			for i := len(c.proxies) - 1; i >= 0; i-- {
-				if raw, ok := c.proxies[i][string(k)]; ok {
-					if raw == "" {
-						return nil, nil // an empty value turns proxying off for that key
-					}
-					return cachedProxy(raw)
+			if raw, ok := c.proxyFor(k); ok {
+				if raw == "" {
+					return nil, nil // an empty value turns proxying off for that key
 				}
+				return cachedProxy(raw)
 			}
 		}
 	}
