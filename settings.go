@@ -43,7 +43,8 @@ type Settings struct {
 
 // CallSettings are the settings a Session holds as they were given, and
 // reports in Settings as they are. Each field is set by the Option of the
-// same name (Timeout sets both timeouts).
+// same name (Timeout sets both timeouts; the progress options set
+// ProgressInterval too).
 type CallSettings struct {
 	// Auth authenticates every call; nil when there is none.
 	Auth Authenticator
