@@ -140,22 +140,6 @@ func TestRedirectKeepsFragment(t *testing.T) {
 	assert.Equal(t, srv.URL+"/get#section", r.URL)
 }
 
-func TestRedirectToOtherSchemeIsRefused(t *testing.T) {
-	for _, loc := range []string{"file:///etc/passwd", "ftp://127.0.0.1/", "gopher://127.0.0.1/"} {
-		srv := httptest.NewServer(http.RedirectHandler(loc, http.StatusFound))
-		_, err := testSession(t).Get(srv.URL)
-		assert.ErrorIs(t, err, ErrInvalidSchema, loc)
-		srv.Close()
-	}
-}
-
-func TestRedirectLoopEnds(t *testing.T) {
-	srv := httptest.NewServer(http.RedirectHandler("/", http.StatusFound))
-	defer srv.Close()
-	_, err := testSession(t).Get(srv.URL, MaxRedirects(10))
-	assert.ErrorIs(t, err, ErrTooManyRedirects)
-}
-
 // headersSeen runs a server that records the Authorization and Cookie
 // headers it was sent.
 func headersSeen(t *testing.T) (*httptest.Server, *[]http.Header) {

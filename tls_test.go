@@ -1,7 +1,6 @@
 package requests
 
 import (
-	"crypto/x509"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -43,16 +42,6 @@ func (r *remotes) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.seen)
-}
-
-func TestVerifyFailsForUnknownCA(t *testing.T) {
-	srv, _ := tlsServer(t, testcert.NewCA(t), testcert.Options{}, nil)
-	_, err := testSession(t).Get(srv.URL)
-	require.Error(t, err)
-	assert.ErrorIs(t, err, ErrSSL)
-	assert.ErrorIs(t, err, ErrConnection)
-	var unknown x509.UnknownAuthorityError
-	assert.ErrorAs(t, err, &unknown, "the x509 cause is reachable")
 }
 
 func TestCertificateProblems(t *testing.T) {
@@ -136,22 +125,6 @@ func TestInsecureConnectionIsNeverReused(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 200, r.StatusCode)
 	assert.Equal(t, 1, conns.count(), "the insecure calls share their own pooled connection")
-}
-
-func TestClientCertConnectionIsNeverReusedForAnother(t *testing.T) {
-	ca := testcert.NewCA(t)
-	clients := testcert.NewCA(t)
-	var seen []string
-	srv := testcert.StartTLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = append(seen, r.TLS.PeerCertificates[0].Subject.CommonName)
-	}), testcert.ServerOptions{Cert: ca.Server(t, testcert.Options{}), ClientCA: clients})
-	a, b := clients.Client(t, "alice"), clients.Client(t, "bob")
-	s := testSession(t, CABundle(ca.CertFile(t)))
-	for _, c := range []*testcert.Cert{a, b, a, b} {
-		_, err := s.Get(srv.URL, Cert(c.CertFile, c.KeyFile))
-		require.NoError(t, err)
-	}
-	assert.Equal(t, []string{"alice", "bob", "alice", "bob"}, seen)
 }
 
 func TestHTTP2IsNegotiated(t *testing.T) {
