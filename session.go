@@ -432,6 +432,7 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 			return nil, err
 		}
 	}
+	streamOpened(cl)
 	for _, h := range cl.cfg.hooks {
 		if err := h(resp); err != nil {
 			resp.Close()

@@ -390,6 +390,7 @@ func (c *call) release() {
 	if c.released.Swap(true) {
 		return
 	}
+	streamClosed(c)
 	c.mu.Lock()
 	if w := c.w.Swap(nil); w != nil {
 		w.detach()
