@@ -386,7 +386,7 @@ func TestMockRedirectsAndCookies(t *testing.T) {
 	m.On("GET /home").Handle(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie("sid")
 		if err != nil {
-			http.Error(w, "no cookie", 401)
+			http.Error(w, "no cookie", http.StatusUnauthorized)
 			return
 		}
 		io.WriteString(w, "welcome "+c.Value)
