@@ -55,6 +55,10 @@ func apiServer(t *testing.T) *httptest.Server {
 		b, _ := io.ReadAll(f)
 		fmt.Fprintf(w, "got %d bytes", len(b))
 	})
+	mux.HandleFunc("PUT /blob", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "stored %d bytes", len(b))
+	})
 	mux.HandleFunc("GET /flaky", func(w http.ResponseWriter, r *http.Request) {
 		if flaky.Add(1) == 1 {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
@@ -89,6 +93,9 @@ func exercise(t *testing.T, s *requests.Session, base string) []outcome {
 			return s.Post(base+"/upload", requests.Files{"file": requests.File{Name: "a.txt", Reader: strings.NewReader("hello")}})
 		},
 		func() (*requests.Response, error) {
+			return s.Put(base+"/blob", requests.Data([]byte{0, 1, 2, 0xfe}))
+		},
+		func() (*requests.Response, error) {
 			return s.Get(base+"/flaky", requests.Retry(requests.RetryPolicy{Total: 2, StatusForcelist: []int{503}}))
 		},
 	}
@@ -114,7 +121,8 @@ func TestCassetteRecordReplay(t *testing.T) {
 	s.Close()
 	require.Empty(t, rec.finish())
 	assert.Equal(t, outcome{200, `{"id": "7", "name": "gopher"}`, "application/json"}, recorded[0])
-	assert.Equal(t, "ok", recorded[4].Body)
+	assert.Equal(t, "stored 4 bytes", recorded[4].Body)
+	assert.Equal(t, "ok", recorded[5].Body)
 
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -124,7 +132,7 @@ func TestCassetteRecordReplay(t *testing.T) {
 	assert.Contains(t, text, "\n  {\n    \"method\": \"GET\",")
 	var file []map[string]any
 	require.NoError(t, json.Unmarshal(raw, &file))
-	require.Len(t, file, 6, "five calls, one retried")
+	require.Len(t, file, 7, "six calls, one retried")
 	assert.Equal(t, srv.URL[:7]+"user:REDACTED@"+srv.URL[7:]+"/users/7?api_key=REDACTED&page=1", file[0]["url"])
 	assert.Equal(t, []any{"Bearer REDACTED"}, file[0]["request_headers"].(map[string]any)["Authorization"])
 	assert.Equal(t, `{"id": "7", "name": "gopher"}`, file[0]["body"])
@@ -133,8 +141,9 @@ func TestCassetteRecordReplay(t *testing.T) {
 	assert.Nil(t, file[1]["body"])
 	assert.Equal(t, "password=REDACTED&user=gopher", file[2]["request_body"])
 	assert.Equal(t, []any{"sid=REDACTED; Path=/"}, file[2]["response_headers"].(map[string]any)["Set-Cookie"])
-	assert.Equal(t, float64(503), file[4]["status"])
-	assert.Equal(t, float64(200), file[5]["status"])
+	assert.Equal(t, "AAEC/g==", file[4]["request_body_base64"])
+	assert.Equal(t, float64(503), file[5]["status"])
+	assert.Equal(t, float64(200), file[6]["status"])
 
 	// Replay, with the server gone.
 	srv.Close()

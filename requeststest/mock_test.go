@@ -1,10 +1,12 @@
 package requeststest_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"syscall"
@@ -436,4 +438,50 @@ func TestMockConcurrent(t *testing.T) {
 	assert.Equal(t, n, users.Calls())
 	assert.Equal(t, n, posts.Calls())
 	assert.Len(t, m.Requests(), 2*n)
+}
+
+func TestMockTrace(t *testing.T) {
+	m := requeststest.NewMock(t)
+	m.On("GET /ok").Reply(200, "fine")
+	m.On("GET /refused").Fail(requeststest.ErrRefused)
+	s := m.Session()
+
+	tests := []struct {
+		path      string
+		connected bool
+	}{
+		{"/ok", true},
+		{"/refused", false}, // a refused connection was never had
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			var (
+				mu     sync.Mutex
+				events []string
+				remote string
+			)
+			note := func(e string) { mu.Lock(); events = append(events, e); mu.Unlock() }
+			ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+				GetConn: func(string) { note("get") },
+				GotConn: func(info httptrace.GotConnInfo) {
+					note("got")
+					remote = info.Conn.RemoteAddr().String()
+					assert.NotNil(t, info.Conn.LocalAddr())
+				},
+				WroteRequest:         func(httptrace.WroteRequestInfo) { note("wrote") },
+				GotFirstResponseByte: func() { note("first byte") },
+			})
+			_, err := s.Get("https://api.example.com"+tt.path, requests.Context(ctx))
+			mu.Lock()
+			defer mu.Unlock()
+			if tt.connected {
+				require.NoError(t, err)
+				assert.Equal(t, []string{"get", "got", "wrote", "first byte"}, events)
+				assert.Equal(t, "127.0.0.1:80", remote)
+				return
+			}
+			assert.ErrorIs(t, err, requests.ErrConnection)
+			assert.Equal(t, []string{"get"}, events)
+		})
+	}
 }
