@@ -108,12 +108,44 @@ func TestMockReplies(t *testing.T) {
 	}
 }
 
-func TestMockUnencodableReply(t *testing.T) {
-	rec := newRecorder(t)
-	m := requeststest.NewMock(rec)
-	m.On("GET /").AnyTimes().Reply(200, make(chan int))
-	assert.True(t, rec.fatal)
-	rec.finish()
+func TestMockBadReply(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   any
+	}{
+		{"unencodable body", 200, make(chan int)},
+		{"status too small", 42, nil},
+		{"status too large", 1000, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t)
+			m := requeststest.NewMock(rec)
+			m.On("GET /").AnyTimes().Reply(tt.status, tt.body)
+			assert.True(t, rec.fatal)
+			assert.NotEmpty(t, rec.finish())
+		})
+	}
+}
+
+// Refining a step while calls run is safe (if racy in what it answers).
+func TestMockRefineWhileCalled(t *testing.T) {
+	m := requeststest.NewMock(t)
+	reply := m.On("GET /a").Reply(200, "x")
+	s := m.Session()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			reply.Header("X-N", fmt.Sprint(i))
+		}
+	}()
+	for range 50 {
+		_, err := s.Get("https://api.example.com/a")
+		require.NoError(t, err)
+	}
+	<-done
 }
 
 func TestMockHandlePathValues(t *testing.T) {

@@ -159,6 +159,9 @@ func (r *Route) Calls() int {
 // value that cannot be encoded fails the test at once.
 func (r *Route) Reply(status int, body any) *Reply {
 	r.mock.t.Helper()
+	if status < 100 || status > 999 {
+		r.mock.t.Fatalf("requeststest: route %q: Reply: status %d is not a three-digit HTTP status", r.pat.text, status)
+	}
 	st := &step{status: status, header: make(http.Header)}
 	switch b := body.(type) {
 	case nil:
@@ -240,7 +243,11 @@ func (r *Route) next() *step {
 	if len(r.steps) == 0 {
 		return &step{status: http.StatusOK}
 	}
-	return r.steps[min(n, len(r.steps)-1)]
+	// A copy: the call answers outside the lock, and a step may still be
+	// refined meanwhile.
+	st := *r.steps[min(n, len(r.steps)-1)]
+	st.header = st.header.Clone()
+	return &st
 }
 
 // Reply is one step of a Route's answers, to be refined: headers, a delay,
