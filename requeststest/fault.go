@@ -40,6 +40,7 @@ var faultNames = map[Fault]string{
 	Stall: "Stall", Reset: "Reset", Drip: "Drip", Truncate: "Truncate", Garbage: "Garbage", TLSAbort: "TLSAbort",
 }
 
+// String returns the fault's name ("Stall"), for test names and messages.
 func (f Fault) String() string {
 	if n, ok := faultNames[f]; ok {
 		return n
