@@ -112,3 +112,60 @@ func TestRedactForm(t *testing.T) {
 		RedactForm("grant_type=password&username=a&password=p&client_secret=s"))
 	assert.Equal(t, "", RedactForm(""))
 }
+
+func TestRedactHeaderEdges(t *testing.T) {
+	assert.Equal(t, "a=REDACTED; ", RedactHeader("Cookie", "a=1; "))
+	assert.Equal(t, "REDACTED; Path=/", RedactHeader("Set-Cookie", "junk; Path=/"))
+
+	// A header added to the list is masked whole.
+	old := Headers
+	t.Cleanup(func() { Headers = old })
+	Headers = append(append([]string(nil), old...), "X-Api-Key")
+	assert.Equal(t, Mask, RedactHeader("x-api-key", "k"))
+}
+
+// FuzzRedactURL checks that whatever the URL, the result parses to the same
+// URL with the password and the credential parameters' values masked, and
+// nothing else changed.
+func FuzzRedactURL(f *testing.F) {
+	for _, s := range []string{
+		"https://u:p@example.com/a?token=1&q=2",
+		"http://example.com/?api-key=x;y&sig=&sig=z",
+		"https://example.com/%2F?pass%77ord=1",
+		"//u:p@h/p?secret=s#f",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return
+		}
+		got, err := url.Parse(RedactURL(u))
+		require.NoError(t, err)
+		if _, ok := u.User.Password(); ok {
+			pw, _ := got.User.Password()
+			assert.Equal(t, Mask, pw)
+			assert.Equal(t, u.User.Username(), got.User.Username())
+		}
+		assert.Equal(t, u.Host, got.Host)
+		assert.Equal(t, u.EscapedPath(), got.EscapedPath())
+		assert.Equal(t, u.Fragment, got.Fragment)
+		want, err1 := url.ParseQuery(u.RawQuery)
+		have, err2 := url.ParseQuery(got.RawQuery)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		for k, vs := range want {
+			if !IsParam(k) {
+				assert.Equal(t, vs, have[k], k)
+				continue
+			}
+			for i, v := range have[k] {
+				if vs[i] != "" {
+					assert.Equal(t, Mask, v, k)
+				}
+			}
+		}
+	})
+}
