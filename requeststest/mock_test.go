@@ -517,3 +517,19 @@ func TestMockTrace(t *testing.T) {
 		})
 	}
 }
+
+// A Mock is a plain http.RoundTripper: net/http's Client can use it too.
+func TestMockWithHTTPClient(t *testing.T) {
+	m := requeststest.NewMock(t)
+	m.On("GET https://api.example.com/users/{id}").Handle(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "user "+r.PathValue("id"))
+	})
+	c := &http.Client{Transport: m}
+	resp, err := c.Get("https://api.example.com/users/3")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "user 3", string(b))
+	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
+}
