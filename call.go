@@ -213,6 +213,7 @@ func (c *call) release() {
 	if c.released.Swap(true) {
 		return
 	}
+	streamClosed(c)
 	c.mu.Lock()
 	if w := c.w.Swap(nil); w != nil {
 		w.detach()

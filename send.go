@@ -175,6 +175,7 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 			return nil, err
 		}
 	}
+	streamOpened(cl)
 	for _, h := range cl.cfg.Hooks {
 		if err := h(resp); err != nil {
 			resp.Close()
