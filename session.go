@@ -29,6 +29,7 @@ type config struct {
 	body           bodySpec
 	connectTimeout time.Duration
 	readTimeout    time.Duration
+	readTimeoutSet bool // given by an option, not the default (Subscribe)
 	ctx            context.Context
 	tls            tlsKey
 	auth           Authenticator
