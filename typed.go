@@ -72,11 +72,11 @@ func As[T any](resp *Response, err error) (T, error) {
 	case err != nil:
 		return v, err
 	}
+	var zero T
 	if err := json.Unmarshal(value, &v); err != nil {
-		return v, fr.unmarshalError(err)
+		return zero, fr.unmarshalError(err)
 	}
 	if err := fr.end(); err != nil {
-		var zero T
 		return zero, err
 	}
 	return v, nil
@@ -170,7 +170,7 @@ const readSize = 32 << 10
 
 func newJSONFrames(resp *Response) (*jsonFrames, error) {
 	body := resp.Body()
-	r, err := charset.NewJSONReader(body, jsonCharset(resp))
+	r, err := charset.NewJSONReader(body, jsonCharset(resp), resp.Encoding)
 	if err != nil {
 		return nil, err
 	}

@@ -14,13 +14,16 @@ import (
 // streams, by the rules ToUTF8JSON and Decode apply to a whole body:
 //   - label "" means the form is found from the first bytes, as
 //     JSONEncoding finds it: UTF-8 (a BOM dropped) is passed through
-//     untouched; UTF-16 and UTF-32 are converted; an undetectable form is
-//     read as UTF-8;
+//     untouched up to its first invalid byte, from which on the text is
+//     decoded from fallback, as Decode(b, fallback) decodes a body that is
+//     not UTF-8 (a stream cannot go back: valid UTF-8 before that byte
+//     stays as it is); UTF-16 and UTF-32 are converted; an undetectable
+//     form is read as UTF-8;
 //   - any other label names the charset to decode from, as Decode does.
 //
 // Bytes that do not decode become U+FFFD, as with Decode. Only as many
 // bytes are read ahead as deciding the form needs (at most four).
-func NewJSONReader(r io.Reader, label string) (io.Reader, error) {
+func NewJSONReader(r io.Reader, label, fallback string) (io.Reader, error) {
 	if label != "" {
 		c, ok := lookup(label)
 		if !ok {
@@ -36,7 +39,7 @@ func NewJSONReader(r io.Reader, label string) (io.Reader, error) {
 	switch JSONEncoding(head) {
 	case "utf-8-sig":
 		head = head[len(bomUTF8):]
-		return io.MultiReader(&headReader{b: head}, r), nil
+		return &utf8Reader{r: io.MultiReader(&headReader{b: head}, r), fallback: fallback}, nil
 	case "utf-16":
 		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Reader(rest), nil
 	case "utf-16-le":
@@ -50,7 +53,7 @@ func NewJSONReader(r io.Reader, label string) (io.Reader, error) {
 	case "utf-32-be":
 		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM).NewDecoder().Reader(rest), nil
 	}
-	return rest, nil
+	return &utf8Reader{r: rest, fallback: fallback}, nil
 }
 
 // readHead reads the first bytes of r until JSONEncoding can decide: four
@@ -91,7 +94,7 @@ func (h *headReader) Read(p []byte) (int, error) {
 func (c codec) reader(r io.Reader) (io.Reader, error) {
 	switch c.kind {
 	case kindUTF8:
-		return NewJSONReader(r, "")
+		return NewJSONReader(r, "", "utf-8")
 	case kindASCII:
 		return transform.NewReader(r, asciiDecoder{}), nil
 	case kindLatin1:
@@ -131,3 +134,110 @@ func (asciiDecoder) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err 
 	}
 	return nDst, nSrc, nil
 }
+
+// utf8Reader passes valid UTF-8 through and, from the first byte that is
+// not, decodes the rest from its fallback charset.
+type utf8Reader struct {
+	r        io.Reader
+	fallback string
+	buf      []byte // read, not yet handed out: valid, then maybe pend
+	valid    int    // buf[:valid] is checked
+	dec      io.Reader
+	err      error
+}
+
+func (u *utf8Reader) Read(p []byte) (int, error) {
+	if u.dec != nil {
+		return u.dec.Read(p)
+	}
+	for u.valid == 0 {
+		if len(u.buf) > 0 && u.check() {
+			return u.dec.Read(p)
+		}
+		if u.valid > 0 {
+			break
+		}
+		if u.err != nil {
+			if len(u.buf) > 0 {
+				// A sequence cut short by the end: not UTF-8.
+				u.switchAt(0)
+				return u.dec.Read(p)
+			}
+			return 0, u.err
+		}
+		if u.buf == nil {
+			u.buf = make([]byte, 0, 32<<10)
+		}
+		n, err := u.r.Read(u.buf[len(u.buf):cap(u.buf)])
+		u.buf = u.buf[:len(u.buf)+n]
+		u.err = err
+	}
+	n := copy(p, u.buf[:u.valid])
+	u.valid -= n
+	u.buf = u.buf[:copy(u.buf, u.buf[n:])]
+	return n, nil
+}
+
+// check extends buf[:valid] over the valid UTF-8 read, and reports whether
+// an invalid byte made the reader switch to its fallback.
+func (u *utf8Reader) check() bool {
+	b := u.buf[u.valid:]
+	if utf8.Valid(b) {
+		u.valid = len(u.buf)
+		return false
+	}
+	i := 0
+	for i < len(b) {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			if !utf8.FullRune(b[i:]) && u.err == nil {
+				break // may complete with the next read
+			}
+			if u.valid+i > 0 {
+				// Hand out the valid part first; the next Read switches.
+				u.valid += i
+				return false
+			}
+			u.switchAt(u.valid + i)
+			return true
+		}
+		i += size
+	}
+	u.valid += i
+	return false
+}
+
+// switchAt decodes everything from buf[i:] on with the fallback charset.
+func (u *utf8Reader) switchAt(i int) {
+	rest := append([]byte(nil), u.buf[i:]...)
+	c, ok := lookup(u.fallback)
+	if !ok {
+		if c, ok = lookup(Sniff(rest)); !ok {
+			c = codec{name: "utf-8", kind: kindUTF8}
+		}
+	}
+	var src io.Reader
+	switch u.err {
+	case nil:
+		src = io.MultiReader(&headReader{b: rest}, u.r)
+	case io.EOF:
+		src = &headReader{b: rest}
+	default:
+		src = io.MultiReader(&headReader{b: rest}, errReader{u.err})
+	}
+	if c.kind == kindUTF8 {
+		u.dec = unicode.UTF8.NewDecoder().Reader(src)
+	} else {
+		u.dec, _ = c.reader(src)
+	}
+	u.buf, u.valid = nil, 0
+}
+
+// errReader fails every Read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
