@@ -86,22 +86,24 @@ func (s *Session) Pages(rawURL string, opts ...Option) iter.Seq2[*Response, erro
 			}
 			link, more := resp.Links()["next"]
 			var target *url.URL
+			var linkErr error
 			if more {
 				base, err := url.Parse(resp.URL)
 				if err == nil {
 					target, err = base.Parse(link.URL)
 				}
 				if err != nil {
-					resp.Close()
-					yield(nil, wrapErr(http.MethodGet, resp.Request.URL, ErrInvalidURL,
-						fmt.Errorf("next link %q: %w", redactRaw(link.URL), scrubURLError(err))))
-					return
+					linkErr = wrapErr(http.MethodGet, resp.Request.URL, ErrInvalidURL,
+						fmt.Errorf("next link %q: %w", redactRaw(link.URL), scrubURLError(err)))
 				}
 			}
 			if !yield(resp, nil) || !more {
 				return
 			}
 			switch {
+			case linkErr != nil:
+				yield(nil, linkErr)
+				return
 			case seen[pageKey(target)]:
 				yield(nil, wrapErr(http.MethodGet, target, ErrPageLoop, fmt.Errorf("next link of %s leads back", redactRaw(resp.URL))))
 				return

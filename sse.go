@@ -85,6 +85,7 @@ type eventParser struct {
 	idBuf    []byte // last event ID buffer
 	idSet    bool   // idBuf holds a value not yet dispatched
 	lastID   string // last event ID string
+	lastType string // the type of the last typed event, reused
 	retry    time.Duration
 	retrySet bool // a retry field set retry (0 is a valid value)
 }
@@ -178,7 +179,11 @@ func (p *eventParser) dispatch() (Event, bool) {
 	}
 	ev := Event{ID: p.lastID, Type: "message", Data: eventText(p.data[:len(p.data)-1]), Retry: p.retry}
 	if len(p.typ) > 0 {
-		ev.Type = eventText(p.typ)
+		if string(p.typ) != p.lastType {
+			// Streams repeat a few types: one string for a run of them.
+			p.lastType = eventText(p.typ)
+		}
+		ev.Type = p.lastType
 	}
 	p.data, p.typ = p.data[:0], p.typ[:0]
 	return ev, true
@@ -218,12 +223,12 @@ func (p *eventParser) line() ([]byte, error) {
 				end = cr
 				p.skipLF = true
 			}
+			if end > maxEventLine || end < 0 && len(rest) > maxEventLine {
+				return nil, p.tooLarge(fmt.Errorf("a line longer than %d bytes", maxEventLine))
+			}
 			if end >= 0 {
 				p.pos += end + 1
 				return rest[:end], nil
-			}
-			if len(rest) > maxEventLine {
-				return nil, p.tooLarge(fmt.Errorf("a line longer than %d bytes", maxEventLine))
 			}
 		}
 		if p.eof {
