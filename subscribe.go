@@ -49,9 +49,9 @@ const (
 //   - the Context's end, with no error yielded.
 //
 // Network failures (refused connections, a stream cut, and a read timeout
-// when the caller set one) reconnect silently, as in browsers, until
-// maxEventFailures (10) attempts in a row fail to open a stream: the last
-// error is then yielded and the loop ends.
+// when the caller set one) reconnect silently, as in browsers, until 10
+// attempts in a row fail to open a stream: the last error is then yielded
+// and the loop ends.
 //
 // A quiet stream is normal, so the Session's default read timeout does not
 // apply: only a Timeout or ReadTimeout given to this call or to the
@@ -71,8 +71,9 @@ func (s *Session) Subscribe(url string, opts ...Option) iter.Seq2[Event, error] 
 			ctx = context.Background()
 		}
 		base := make([]Option, 0, len(opts)+4)
-		base = append(base, Stream(true), Headers{"Accept": "text/event-stream", "Cache-Control": "no-cache"})
+		base = append(base, Headers{"Accept": "text/event-stream", "Cache-Control": "no-cache"})
 		base = append(base, opts...)
+		base = append(base, Stream(true)) // whatever opts say: the stream never ends
 		if !probe.readTimeoutSet && !s.cfg.Load().readTimeoutSet {
 			base = append(base, optionFunc(func(c *config) { c.readTimeout = 0 }))
 		}
@@ -114,7 +115,6 @@ func (s *Session) Subscribe(url string, opts ...Option) iter.Seq2[Event, error] 
 						err = perr
 						break
 					}
-					lastID = p.lastID
 					if !yield(ev, nil) {
 						resp.Close()
 						return
@@ -140,11 +140,14 @@ func (s *Session) Subscribe(url string, opts ...Option) iter.Seq2[Event, error] 
 				failures++
 			default:
 				err = resp.Raise()
-				if err == nil {
+				if err != nil {
+					resp.Content() // read and release: the *HTTPError keeps it
+				} else {
+					// Not read: a body of another type may never end.
+					resp.Close()
 					err = wrapErr(http.MethodGet, resp.Request.URL, ErrNotEventStream,
 						fmt.Errorf("status %d, Content-Type %q", resp.StatusCode, resp.Headers.Get("Content-Type")))
 				}
-				resp.Content() // read and release: an *HTTPError keeps it
 				yield(Event{}, err)
 				return
 			}

@@ -344,3 +344,39 @@ func TestReconnectDelay(t *testing.T) {
 	}
 	assert.False(t, errors.Is(nil, ErrNotEventStream))
 }
+
+func TestSubscribeStreamsWhateverTheOptions(t *testing.T) {
+	srv := newSSEServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n > 0 {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		sendEvents(w, "data: a\n\n")
+		<-r.Context().Done() // the stream never ends by itself
+	})
+	s := testSession(t, Stream(false))
+	for ev, err := range s.Subscribe(srv.URL, Stream(false)) {
+		require.NoError(t, err)
+		assert.Equal(t, "a", ev.Data)
+		break
+	}
+}
+
+func TestSubscribeEndlessOtherTypeIsNotRead(t *testing.T) {
+	srv := newSSEServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		chunk := make([]byte, 4096)
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	s := testSession(t)
+	var errs []error
+	for _, err := range s.Subscribe(srv.URL) {
+		errs = append(errs, err)
+	}
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], ErrNotEventStream)
+}

@@ -341,7 +341,7 @@ func (f *jsonFrames) readErr() error {
 // past the bad text: to the next line after a syntax error, so that the
 // next record can be read; past the value otherwise.
 func (f *jsonFrames) unmarshalError(err error) error {
-	at := int64(len(f.value))
+	var at int64 // where in the value
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
@@ -358,8 +358,6 @@ func (f *jsonFrames) unmarshalError(err error) error {
 		return jerr
 	case errors.As(err, &te):
 		at = te.Offset
-	default:
-		at = 0
 	}
 	return f.decodeError(err, f.off+at)
 }
