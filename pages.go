@@ -35,7 +35,8 @@ func MaxPages(n int) Option { return maxPages(max(n, 1)) }
 // Pages iterates over the pages of a paginated API: it gets rawURL, yields
 // the Response, and gets the page its Link rel="next" header names (as
 // GitHub's API and RFC 8288 do it), resolved against the page's own URL,
-// until a page has no next link. opts apply to every page.
+// until a page has no next link. opts apply to every page, except Params
+// and ParamValues, which apply to the first: a next link carries its query.
 //
 // Credentials follow the rule of redirects: the Session's and the call's
 // authentication, Authorization header and Cookies options go only to
@@ -53,22 +54,32 @@ func MaxPages(n int) Option { return maxPages(max(n, 1)) }
 func (s *Session) Pages(rawURL string, opts ...Option) iter.Seq2[*Response, error] {
 	return func(yield func(*Response, error) bool) {
 		limit := DefaultMaxPages
+		later := make([]Option, 0, len(opts)+1) // the options of the pages after the first
 		for _, o := range opts {
-			if m, ok := o.(maxPages); ok {
-				limit = int(m)
+			switch o := o.(type) {
+			case maxPages:
+				limit = int(o)
+			case Params, ParamValues:
+				// The next link carries the query already: added again, a
+				// "page" parameter would lead back to the same page.
+			default:
+				later = append(later, o)
 			}
 		}
 		origin, err := url.Parse(rawURL)
 		if err != nil {
 			origin = nil // Get reports it
 		}
-		foreign := append(opts[:len(opts):len(opts)], optionFunc(dropCredentials))
+		foreign := append(later[:len(later):len(later)], optionFunc(dropCredentials))
 		seen := map[string]bool{}
 		next := rawURL
 		for n := 0; ; n++ {
 			callOpts := opts
-			if u, err := url.Parse(next); n > 0 && err == nil && origin != nil && shouldStripAuth(origin, u) {
-				callOpts = foreign
+			if n > 0 {
+				callOpts = later
+				if u, err := url.Parse(next); err == nil && origin != nil && shouldStripAuth(origin, u) {
+					callOpts = foreign
+				}
 			}
 			resp, err := s.Get(next, callOpts...)
 			if err != nil {

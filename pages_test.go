@@ -17,9 +17,10 @@ import (
 // ("" for none) and records each request's page and headers.
 type pagedServer struct {
 	*httptest.Server
-	mu   sync.Mutex
-	seen []http.Header
-	page []int
+	mu    sync.Mutex
+	seen  []http.Header
+	page  []int
+	query []string
 }
 
 func newPagedServer(t *testing.T, next func(base string, page int) string) *pagedServer {
@@ -31,6 +32,7 @@ func newPagedServer(t *testing.T, next func(base string, page int) string) *page
 		p.mu.Lock()
 		p.seen = append(p.seen, r.Header.Clone())
 		p.page = append(p.page, n)
+		p.query = append(p.query, r.URL.RawQuery)
 		p.mu.Unlock()
 		if n == 404 {
 			http.Error(w, "no such page", http.StatusNotFound)
@@ -242,4 +244,23 @@ func TestPagesFirstCallFails(t *testing.T) {
 	}
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], ErrInvalidURL)
+}
+
+func TestPagesParamsOnTheFirstPageOnly(t *testing.T) {
+	srv := newPagedServer(t, func(base string, n int) string {
+		if n < 3 {
+			return fmt.Sprintf(`</items?per_page=2&page=%d>; rel="next"`, n+1)
+		}
+		return ""
+	})
+	s := testSession(t)
+	n := 0
+	for _, err := range s.Pages(srv.URL+"/items", Params{"per_page": "2"}, Params{"page": "1"}) {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 3, n)
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	assert.Equal(t, []string{"page=1&per_page=2", "per_page=2&page=2", "per_page=2&page=3"}, srv.query)
 }
