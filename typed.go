@@ -21,8 +21,8 @@ type JSONDecodeError struct {
 	Offset int64
 	// Line and Column place the error, both from 1; Column counts bytes.
 	Line, Column int
-	// Snippet is the text around the error, at most snippetSize bytes
-	// each side, for the message.
+	// Snippet is the text around the error, at most 32 bytes each side,
+	// for the message.
 	Snippet string
 	// Err is encoding/json's error: a *json.SyntaxError, a
 	// *json.UnmarshalTypeError, or what an UnmarshalJSON method returned.
@@ -92,8 +92,8 @@ func As[T any](resp *Response, err error) (T, error) {
 // A value that does not decode is yielded as an error matching
 // ErrJSONDecode, whose *JSONDecodeError gives its Line. The loop may go on:
 // a syntax error skips to the next line (the next NDJSON record), a value
-// of the wrong shape skips that value. Errors reading the body end the
-// loop. The Response is closed when the loop ends, broken or not.
+// of the wrong shape skips that value. Errors reading the body, and a
+// value larger than MaxBodySize (ErrBodyTooLarge), end the loop. The Response is closed when the loop ends, broken or not.
 func IterJSON[T any](resp *Response) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		defer resp.Close()
