@@ -30,7 +30,8 @@ const (
 // Subscribe iterates over the events of a server-sent event stream and
 // reconnects when it ends or breaks, as a browser's EventSource does. Each
 // request asks for text/event-stream with Cache-Control: no-cache and,
-// once the stream has set an ID, sends it back in Last-Event-ID.
+// once the stream has set an ID, sends it back in Last-Event-ID (to resume
+// from an ID kept elsewhere, give Headers{"Last-Event-ID": id}).
 //
 // Before reconnecting it waits the server's retry time (3s until the
 // server sets one), plus up to a quarter more at random, doubled after
