@@ -35,6 +35,8 @@ type config struct {
 	proxies []Proxies
 	jar     http.CookieJar
 
+	readTimeoutSet bool // a read timeout given by an option, not the default (Subscribe)
+
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
 	err        error       // a Session default that is invalid, reported by every call
