@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"time"
@@ -45,12 +46,11 @@ type Transport struct {
 
 // settings is what the TransportOptions configure.
 type settings struct {
-	tls          *tls.Config
-	roots        *x509.CertPool
-	trustEnv     bool
-	handshake    time.Duration
-	lookup       ResolveFunc
-	maxHeaderLen int
+	tls       *tls.Config
+	roots     *x509.CertPool
+	trustEnv  bool
+	handshake time.Duration
+	lookup    ResolveFunc
 }
 
 // A TransportOption configures a Transport made by NewTransport.
@@ -98,8 +98,9 @@ func Resolve(fn ResolveFunc) TransportOption {
 }
 
 // DefaultHandshakeTimeout bounds a new connection's handshake when
-// HandshakeTimeout is not given: the core's DefaultConnectTimeout.
-var DefaultHandshakeTimeout = requests.DefaultConnectTimeout
+// HandshakeTimeout is not given; the same as the core's default connect
+// timeout. Change it before making Transports.
+var DefaultHandshakeTimeout = 10 * time.Second
 
 // maxResponseHeaderBytes matches the core's bound on response headers.
 const maxResponseHeaderBytes = 1 << 20
@@ -107,7 +108,7 @@ const maxResponseHeaderBytes = 1 << 20
 // NewTransport returns an HTTP/3 Transport that verifies certificates
 // against the system roots unless opts say otherwise.
 func NewTransport(opts ...TransportOption) *Transport {
-	s := settings{trustEnv: true, handshake: DefaultHandshakeTimeout, maxHeaderLen: maxResponseHeaderBytes}
+	s := settings{trustEnv: true, handshake: DefaultHandshakeTimeout}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -139,7 +140,7 @@ func NewTransport(opts ...TransportOption) *Transport {
 			MaxIncomingStreams: -1,
 		},
 		Dial:                   t.dial,
-		MaxResponseHeaderBytes: s.maxHeaderLen,
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
 		// requests sends its own Accept-Encoding and decodes the body itself.
 		DisableCompression: true,
 	}
@@ -204,28 +205,51 @@ func classify(err error) error {
 
 // dial opens a QUIC connection for quic-go's Transport, on the shared
 // socket. ctx is not the request's: the dial serves every request waiting
-// for the host, so it is bounded by the handshake timeout alone.
+// for the host, so it is bounded by the handshake timeout alone. It carries
+// the values of the request that caused it, so that request's
+// httptrace.ClientTrace hears of the lookup, the connect and the handshake,
+// as over TCP (possibly after that request stopped waiting).
 func (t *Transport) dial(ctx context.Context, addr string, tlsCfg *tls.Config, cfg *quic.Config) (*quic.Conn, error) {
 	if t.hsTime > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t.hsTime)
 		defer cancel()
 	}
-	ua, err := t.resolve(ctx, addr)
+	trace := httptrace.ContextClientTrace(ctx)
+	if trace == nil {
+		trace = &httptrace.ClientTrace{}
+	}
+	ua, err := t.resolve(ctx, addr, trace)
 	if err != nil {
 		return nil, err
 	}
+	if trace.ConnectStart != nil {
+		trace.ConnectStart("udp", ua.String())
+	}
+	if trace.TLSHandshakeStart != nil {
+		trace.TLSHandshakeStart()
+	}
 	conn, err := t.sock.dial(ctx, ua, tlsCfg, cfg)
+	if trace.TLSHandshakeDone != nil {
+		var state tls.ConnectionState
+		if conn != nil {
+			state = conn.ConnectionState().TLS
+		}
+		trace.TLSHandshakeDone(state, err)
+	}
 	if err != nil {
 		// As net.Dialer reports it, so that a handshake that ran out of
 		// time reads as a connect timeout.
-		return nil, &net.OpError{Op: "dial", Net: "udp", Addr: ua, Err: err}
+		err = &net.OpError{Op: "dial", Net: "udp", Addr: ua, Err: err}
 	}
-	return conn, nil
+	if trace.ConnectDone != nil {
+		trace.ConnectDone("udp", ua.String(), err)
+	}
+	return conn, err
 }
 
 // resolve turns "host:port" into the UDP address to dial.
-func (t *Transport) resolve(ctx context.Context, addr string) (*net.UDPAddr, error) {
+func (t *Transport) resolve(ctx context.Context, addr string, trace *httptrace.ClientTrace) (*net.UDPAddr, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
@@ -236,22 +260,40 @@ func (t *Transport) resolve(ctx context.Context, addr string) (*net.UDPAddr, err
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		lookup := t.lookup
-		if lookup == nil {
-			lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
-				return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-			}
-		}
-		ips, err := lookup(ctx, host)
-		if err != nil {
+		if ip, err = t.lookupHost(ctx, host, trace); err != nil {
 			return nil, &net.OpError{Op: "dial", Net: "udp", Err: err}
 		}
-		if len(ips) == 0 {
-			return nil, &net.OpError{Op: "dial", Net: "udp", Err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
-		}
-		ip = ips[0]
 	}
 	return net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip.Unmap(), uint16(port))), nil
+}
+
+// lookupHost returns the address to dial for host, with Resolve's function
+// or the system resolver.
+func (t *Transport) lookupHost(ctx context.Context, host string, trace *httptrace.ClientTrace) (netip.Addr, error) {
+	if trace.DNSStart != nil {
+		trace.DNSStart(httptrace.DNSStartInfo{Host: host})
+	}
+	var ips []netip.Addr
+	var err error
+	if t.lookup != nil {
+		ips, err = t.lookup(ctx, host)
+	} else {
+		ips, err = net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	}
+	if err == nil && len(ips) == 0 {
+		err = &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	if trace.DNSDone != nil {
+		info := httptrace.DNSDoneInfo{Err: err}
+		for _, ip := range ips {
+			info.Addrs = append(info.Addrs, net.IPAddr{IP: ip.AsSlice(), Zone: ip.Zone()})
+		}
+		trace.DNSDone(info)
+	}
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return ips[0], nil
 }
 
 // CloseIdleConnections closes the connections no request is using, and

@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,10 +176,16 @@ func TestReadTimeout(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
+	mux.Handle("/", echo())
 	srv := newServer(t, mux)
 	t.Cleanup(func() { close(release) }) // before the server's Close, which waits for handlers
 	s := http3.NewSession(newTransport(t, srv))
 	defer s.Close()
+	// The connection first, with the default timeouts: a handshake under
+	// the race detector on a busy machine may take longer than the short
+	// timeouts below, which are about the server's silence.
+	_, err := s.Get(srv.URL("/"))
+	require.NoError(t, err)
 
 	for _, opt := range []requests.Option{requests.Timeout(200 * time.Millisecond), requests.ReadTimeout(200 * time.Millisecond)} {
 		start := time.Now()
@@ -448,17 +456,71 @@ func TestConcurrent(t *testing.T) {
 func TestSlowServerWithinReadTimeout(t *testing.T) {
 	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The server's slowness is what is tested, not a synchronisation.
-		select {
-		case <-time.After(300 * time.Millisecond):
-		case <-r.Context().Done():
-			return
+		if r.Method == http.MethodGet {
+			select {
+			case <-time.After(300 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
 		}
 		io.WriteString(w, "late")
 	}))
-	s := http3.NewSession(newTransport(t, srv), requests.ConnectTimeout(100*time.Millisecond), requests.ReadTimeout(10*time.Second))
+	s := http3.NewSession(newTransport(t, srv), requests.ReadTimeout(10*time.Second))
 	defer s.Close()
+	// The connection first, so that the short connect timeout below is
+	// not about a handshake slowed by the race detector.
+	_, err := s.Head(srv.URL("/"))
+	require.NoError(t, err)
 
-	resp, err := s.Get(srv.URL("/"))
+	resp, err := s.Get(srv.URL("/"), requests.ConnectTimeout(100*time.Millisecond))
 	require.NoError(t, err)
 	assert.Equal(t, "late", resp.Text())
+}
+
+// A caller's httptrace.ClientTrace hears of the lookup, the QUIC connect
+// and the TLS handshake, as over TCP.
+func TestClientTrace(t *testing.T) {
+	srv := newServer(t, echo())
+	s := http3.NewSession(newTransport(t, srv))
+	defer s.Close()
+
+	var (
+		mu     sync.Mutex
+		events []string
+		alpn   string
+		addr   string
+	)
+	record := func(e string) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, e)
+	}
+	trace := &httptrace.ClientTrace{
+		DNSStart: func(httptrace.DNSStartInfo) { record("dns start") },
+		DNSDone:  func(httptrace.DNSDoneInfo) { record("dns done") },
+		ConnectStart: func(network, a string) {
+			record("connect start " + network)
+			mu.Lock()
+			addr = a
+			mu.Unlock()
+		},
+		ConnectDone:       func(string, string, error) { record("connect done") },
+		TLSHandshakeStart: func() { record("tls start") },
+		TLSHandshakeDone: func(st tls.ConnectionState, err error) {
+			record("tls done")
+			mu.Lock()
+			alpn = st.NegotiatedProtocol
+			mu.Unlock()
+		},
+		GotConn: func(httptrace.GotConnInfo) { record("got conn") },
+	}
+	ctx := httptrace.WithClientTrace(context.Background(), trace)
+	_, err := s.Get(srv.NamedURL("/"), requests.Context(ctx))
+	require.NoError(t, err)
+
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"dns start", "dns done", "connect start udp", "tls start", "tls done", "connect done", "got conn"}, events)
+	assert.Equal(t, "h3", alpn)
+	assert.Equal(t, srv.Addr, addr)
 }
