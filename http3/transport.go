@@ -32,8 +32,9 @@ type ResolveFunc func(ctx context.Context, host string) ([]netip.Addr, error)
 // http.RoundTripper to Mount on a requests.Session for "https://" (or a
 // narrower prefix), and is safe for concurrent use.
 //
-// Connections are pooled per host:port and shared by concurrent requests.
-// The UDP socket is opened with the first connection and closed once no
+// Connections are pooled per host:port and shared by concurrent requests;
+// keep-alive pings hold an idle one open until CloseIdleConnections or
+// Close, or until the server drops it. The UDP socket is opened with the first connection and closed once no
 // connection is left, so CloseIdleConnections (which Session.Close calls)
 // releases it when nothing is in flight. Close releases everything for good.
 type Transport struct {
@@ -85,7 +86,7 @@ func TrustEnv(on bool) TransportOption {
 // connection (DefaultHandshakeTimeout when not given). A handshake is
 // shared by every request waiting for that host, so it runs under the
 // Transport's bound, while each request stops waiting at its own connect
-// timeout.
+// timeout. Zero or less leaves quic-go's own bound (5 seconds).
 func HandshakeTimeout(d time.Duration) TransportOption {
 	return func(s *settings) { s.handshake = d }
 }
@@ -99,7 +100,8 @@ func Resolve(fn ResolveFunc) TransportOption {
 
 // DefaultHandshakeTimeout bounds a new connection's handshake when
 // HandshakeTimeout is not given; the same as the core's default connect
-// timeout. Change it before making Transports.
+// timeout. Change it before making Transports; zero or less leaves
+// quic-go's own bound.
 var DefaultHandshakeTimeout = 10 * time.Second
 
 // maxResponseHeaderBytes matches the core's bound on response headers.
@@ -112,6 +114,7 @@ func NewTransport(opts ...TransportOption) *Transport {
 	for _, o := range opts {
 		o(&s)
 	}
+	s.handshake = max(s.handshake, 0) // quic-go would time out at once
 	tlsCfg := s.tls
 	if tlsCfg == nil {
 		tlsCfg = &tls.Config{}
