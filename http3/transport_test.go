@@ -214,8 +214,9 @@ func TestReadTimeout(t *testing.T) {
 	}
 }
 
-// The caller's Context ends a call that waits on the server.
-func TestContextCancel(t *testing.T) {
+// The caller's Context ends a call that waits on the server: cancelled,
+// or past its deadline.
+func TestContext(t *testing.T) {
 	release := make(chan struct{})
 	arrived := make(chan struct{}, 1)
 	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -237,6 +238,13 @@ func TestContextCancel(t *testing.T) {
 	_, err := s.Get(srv.URL("/"), requests.Context(ctx))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.Canceled)
+
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = s.Get(srv.URL("/"), requests.Context(ctx))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, requests.ErrTimeout)
 }
 
 // A peer that never answers the handshake: the call's connect timeout
