@@ -375,3 +375,46 @@ func TestProxiesAreParsedOnce(t *testing.T) {
 		assert.ErrorIs(t, err, ErrProxy)
 	}
 }
+
+// A proxy variable that does not parse fails the call instead of letting
+// it go direct.
+func TestMalformedEnvironmentProxyFailsClosed(t *testing.T) {
+	plain, secure, ca := startOrigins(t, originName)
+	plainURL := "http://" + originName + ":" + plain.port
+	secureURL := "https://" + originName + ":" + secure.port
+	tests := []struct {
+		env, value, url string
+	}{
+		{"HTTP_PROXY", "http://user:secret@proxy.test:port", plainURL},
+		{"http_proxy", "proxy\x7f.test:3128", plainURL},
+		{"HTTPS_PROXY", "https://user:secret@[::1", secureURL},
+		{"https_proxy", "http://%zz", secureURL},
+		{"ALL_PROXY", "http://", plainURL},
+		{"all_proxy", "ftp://proxy.test", secureURL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			clearProxyEnv(t)
+			t.Setenv(tt.env, tt.value)
+			_, err := testSession(t, CABundle(ca), dialOrigin(true)).Get(tt.url)
+			require.ErrorIs(t, err, ErrProxy)
+			assert.NotContains(t, err.Error(), "secret")
+		})
+	}
+	for _, o := range []*origin{plain, secure} {
+		via, _ := o.seen()
+		assert.Len(t, via, 0, "an origin was reached directly")
+	}
+	t.Run("NO_PROXY still applies", func(t *testing.T) {
+		clearProxyEnv(t)
+		t.Setenv("HTTP_PROXY", "http://%zz")
+		t.Setenv("NO_PROXY", originName)
+		get(t, testSession(t, dialOrigin(true)), plainURL)
+	})
+	t.Run("a bare host:port is an http proxy", func(t *testing.T) {
+		clearProxyEnv(t)
+		t.Setenv("HTTP_PROXY", "127.0.0.1:1")
+		_, err := testSession(t, dialOrigin(true)).Get(plainURL)
+		require.ErrorIs(t, err, ErrProxy)
+	})
+}
