@@ -127,6 +127,9 @@ var envProxyCache atomic.Pointer[envProxyEntry]
 // proxyEnv is the environment's say on proxies.
 type proxyEnv struct {
 	http, https, all, no string
+	// cgi is set in a CGI process, where HTTP_PROXY may come from the
+	// client's Proxy: header (httpoxy, CVE-2016-5386).
+	cgi bool
 }
 
 type envProxyEntry struct {
@@ -147,6 +150,7 @@ func envProxy() *envProxyEntry {
 		https: getenvAny("HTTPS_PROXY", "https_proxy"),
 		all:   getenvAny("ALL_PROXY", "all_proxy"),
 		no:    getenvAny("NO_PROXY", "no_proxy"),
+		cgi:   os.Getenv("REQUEST_METHOD") != "",
 	}
 	if e := envProxyCache.Load(); e != nil && e.env == env {
 		return e
@@ -156,6 +160,10 @@ func envProxy() *envProxyEntry {
 	// requests' "all" scheme is the fallback for both.
 	cfg.HTTPProxy, e.httpErr = envProxyValue(cmp.Or(env.http, env.all))
 	cfg.HTTPSProxy, e.httpsErr = envProxyValue(cmp.Or(env.https, env.all))
+	if env.cgi && env.http != "" {
+		e.httpErr = fmt.Errorf("%w: refusing HTTP_PROXY from the environment of a CGI process, where a client can set it", ErrProxy)
+		cfg.HTTPProxy = "http://" + badProxyHost
+	}
 	e.fn = cfg.ProxyFunc()
 	envProxyCache.Store(e)
 	return e

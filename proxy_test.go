@@ -376,6 +376,42 @@ func TestProxiesAreParsedOnce(t *testing.T) {
 	}
 }
 
+// In a CGI process HTTP_PROXY comes from the client's Proxy: header
+// (httpoxy), so it is never used for http URLs there.
+func TestCGIRefusesHTTPProxyFromEnvironment(t *testing.T) {
+	plain, _, _ := startOrigins(t, originName)
+	plainURL := "http://" + originName + ":" + plain.port
+	for _, name := range []string{"HTTP_PROXY", "http_proxy"} {
+		t.Run(name, func(t *testing.T) {
+			clearProxyEnv(t)
+			t.Setenv("REQUEST_METHOD", "GET")
+			t.Setenv(name, "http://127.0.0.1:1")
+			before, _ := plain.seen()
+			_, err := testSession(t, dialOrigin(true)).Get(plainURL)
+			require.ErrorIs(t, err, ErrProxy)
+			assert.Contains(t, err.Error(), "CGI")
+			after, _ := plain.seen()
+			assert.Len(t, after, len(before), "the origin was reached")
+		})
+	}
+	t.Run("ALL_PROXY is not client-controlled", func(t *testing.T) {
+		clearProxyEnv(t)
+		t.Setenv("REQUEST_METHOD", "GET")
+		t.Setenv("ALL_PROXY", "http://127.0.0.1:1")
+		_, err := testSession(t, dialOrigin(true)).Get(plainURL)
+		require.ErrorIs(t, err, ErrProxy) // the proxy is used, and refuses
+		assert.NotContains(t, err.Error(), "CGI")
+	})
+	t.Run("without REQUEST_METHOD", func(t *testing.T) {
+		clearProxyEnv(t)
+		t.Setenv("REQUEST_METHOD", "")
+		t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
+		_, err := testSession(t, dialOrigin(true)).Get(plainURL)
+		require.ErrorIs(t, err, ErrProxy)
+		assert.NotContains(t, err.Error(), "CGI")
+	})
+}
+
 // A proxy variable that does not parse fails the call instead of letting
 // it go direct.
 func TestMalformedEnvironmentProxyFailsClosed(t *testing.T) {
