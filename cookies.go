@@ -43,7 +43,9 @@ type sessionJar struct {
 }
 
 // SetCookies stores cookies as cookiejar.Jar does, then evicts the oldest
-// cookies past MaxCookiesPerDomain and MaxCookies.
+// cookies past MaxCookiesPerDomain and MaxCookies. A cookie whose name is
+// not a token or whose value holds a control byte or ';' is dropped, and
+// so is one from a non-secure origin that would shadow a Secure cookie.
 func (j *sessionJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	if len(cookies) == 0 {
 		return

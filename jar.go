@@ -27,6 +27,7 @@ type jarKey struct{ domain, path, name string }
 type jarEntry struct {
 	seq     uint64 // creation order; a replaced cookie keeps its place
 	site    string // registrable domain, for MaxCookiesPerDomain
+	secure  bool
 	expires time.Time
 }
 
@@ -40,9 +41,15 @@ type jarIndex struct {
 
 // store stores one cookie in j and keeps the index and the limits.
 func (j *sessionJar) store(u *url.URL, c *http.Cookie) {
+	if checkCookie(c.Name, c.Value) != nil {
+		return // it could never be sent safely
+	}
 	now := time.Now()
-	j.jar.SetCookies(u, []*http.Cookie{c})
 	k := jarKey{domain: cookieDomain(u, c), path: cookiePath(u, c), name: c.Name}
+	if !c.Secure && !secureOrigin(u) && j.shadowsSecure(k, now) {
+		return
+	}
+	j.jar.SetCookies(u, []*http.Cookie{c})
 	if c.MaxAge < 0 || (!c.Expires.IsZero() && !c.Expires.After(now)) || !j.holds(k, c.Value) {
 		j.forget(k) // deleted, or refused by the jar
 		return
@@ -57,7 +64,7 @@ func (j *sessionJar) store(u *url.URL, c *http.Cookie) {
 		j.idx.entries[k] = e
 		j.idx.perSite[e.site]++
 	}
-	e.expires = time.Time{}
+	e.secure, e.expires = c.Secure, time.Time{}
 	if c.MaxAge > 0 {
 		e.expires = now.Add(time.Duration(c.MaxAge) * time.Second)
 	} else if !c.Expires.IsZero() {
@@ -72,6 +79,46 @@ func (j *sessionJar) store(u *url.URL, c *http.Cookie) {
 	for len(j.idx.entries) > MaxCookies {
 		j.evict(j.oldest(""))
 	}
+}
+
+// shadowsSecure reports whether a cookie filed under k would shadow a
+// stored Secure cookie (RFC 6265bis section 5.7, "leave secure cookies
+// alone"): one of the same name whose domain domain-matches k's, or the
+// other way round, and whose path k's path path-matches. A non-secure
+// origin may neither replace nor delete such a cookie.
+func (j *sessionJar) shadowsSecure(k jarKey, now time.Time) bool {
+	for ek, e := range j.idx.entries {
+		if e.secure && ek.name == k.name && (e.expires.IsZero() || e.expires.After(now)) &&
+			(domainMatch(ek.domain, k.domain) || domainMatch(k.domain, ek.domain)) &&
+			pathMatch(k.path, ek.path) {
+			return true
+		}
+	}
+	return false
+}
+
+// secureOrigin reports whether u may set Secure cookies: https, or a
+// loopback host, which net/http's jar sends Secure cookies to as browsers do.
+func secureOrigin(u *url.URL) bool {
+	if u.Scheme == "https" {
+		return true
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	return host == "localhost"
+}
+
+// domainMatch implements RFC 6265 section 5.1.3 for s and d.
+func domainMatch(s, d string) bool {
+	return s == d || (strings.HasSuffix(s, "."+d) && net.ParseIP(s) == nil)
+}
+
+// pathMatch implements RFC 6265 section 5.1.4: whether p is within the
+// cookie path cp.
+func pathMatch(p, cp string) bool {
+	return p == cp || (strings.HasPrefix(p, cp) && (strings.HasSuffix(cp, "/") || p[len(cp)] == '/'))
 }
 
 // holds reports whether the jar keeps a cookie named k.name with value at

@@ -2,7 +2,9 @@ package requests
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -11,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-requests/requests/internal/testcert"
 )
 
 // A redirect chain that sets MaxSetCookies cookies per hop for a parent
@@ -90,4 +94,78 @@ func TestJarCountsReplacedAndDeletedCookiesOnce(t *testing.T) {
 	m := cookieMap(s.Jar().Cookies(u))
 	assert.Len(t, m, MaxCookiesPerDomain)
 	assert.Contains(t, m, "keep")
+}
+
+// An http response may not set or delete a cookie that shadows a Secure
+// cookie of a domain-matching host (RFC 6265bis, "leave secure cookies
+// alone"): over http, an attacker on the path could otherwise replace a
+// session cookie that only https ever set.
+func TestPlainHTTPLeavesSecureCookiesAlone(t *testing.T) {
+	ca := testcert.NewCA(t)
+	setCookies := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, v := range r.URL.Query()["c"] {
+			w.Header().Add("Set-Cookie", v)
+		}
+		io.WriteString(w, r.Header.Get("Cookie"))
+	})
+	secure := testcert.StartTLSServer(t, setCookies, testcert.ServerOptions{
+		Cert: ca.Server(t, testcert.Options{DNSNames: []string{"site.test", "a.site.test"}}),
+	})
+	plain := httptest.NewServer(setCookies)
+	t.Cleanup(plain.Close)
+	set := func(t *testing.T, s *Session, base, cookie string) string {
+		t.Helper()
+		r, err := s.Get(base, Params{"c": cookie})
+		require.NoError(t, err)
+		return r.Text()
+	}
+	tests := []struct {
+		name, secureCookie, plainHost, plainCookie, want string
+	}{
+		{"same name over http", "sid=good; Secure; Path=/", "site.test", "sid=evil; Path=/", "sid=good"},
+		{"deleted over http", "sid=good; Secure; Path=/", "site.test", "sid=; Max-Age=0; Path=/", "sid=good"},
+		{"from a subdomain for the parent", "sid=good; Secure; Path=/", "a.site.test", "sid=evil; Domain=site.test; Path=/", "sid=good"},
+		{"on a path under the secure one", "sid=good; Secure; Path=/", "site.test", "sid=evil; Path=/app", "sid=good"},
+		{"on a path the secure one is under", "sid=good; Secure; Path=/app", "site.test", "sid=other; Path=/", "sid=good; sid=other"},
+		{"another name", "sid=good; Secure; Path=/", "site.test", "theme=dark; Path=/", "sid=good; theme=dark"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testSession(t, resolve(), CABundle(ca.CertFile(t)))
+			set(t, s, at(secure.URL, "site.test")+"/app", tt.secureCookie)
+			set(t, s, at(plain.URL, tt.plainHost)+"/app", tt.plainCookie)
+			assert.Equal(t, tt.want, set(t, s, at(secure.URL, "site.test")+"/app/x", ""))
+		})
+	}
+}
+
+// A cookie whose name or value holds a control byte or ';' is dropped when
+// stored, and a jar's cookie that holds one is never sent.
+func TestCookiesWithControlBytesAreDropped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Header.Get("Cookie"))
+	}))
+	t.Cleanup(srv.Close)
+	u := mustParse(t, srv.URL)
+	bad := []*http.Cookie{
+		{Name: "nul", Value: "a\x00b"},
+		{Name: "soh", Value: "a\x01b"},
+		{Name: "crlf", Value: "a\r\nX-Injected: 1"},
+		{Name: "semi", Value: "a;b=c"},
+		{Name: "del", Value: "a\x7fb"},
+		{Name: "bad name", Value: "v"},
+	}
+	s := testSession(t)
+	s.Jar().SetCookies(u, append(bad, &http.Cookie{Name: "ok", Value: "1"}))
+	got, err := s.Cookies(srv.URL)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"ok": "1"}, cookieMap(got))
+
+	// A jar of the caller's own stores anything; such cookies stay unsent.
+	own, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	own.SetCookies(u, append(bad, &http.Cookie{Name: "ok", Value: "1"}))
+	r, err := testSession(t, Jar(own)).Get(srv.URL)
+	require.NoError(t, err)
+	assert.Equal(t, "ok=1", r.Text())
 }
