@@ -173,5 +173,5 @@ func storeCookies(cl *call, u *url.URL, h http.Header) {
 	if len(lines) > MaxSetCookies {
 		lines = lines[:MaxSetCookies]
 	}
-	jar.SetCookies(u, (&http.Response{Header: http.Header{"Set-Cookie": lines}}).Cookies())
+	jar.SetCookies(u, parseSetCookies(lines))
 }
