@@ -311,8 +311,8 @@ func addCookies(req *http.Request, c *config, cl *call) error {
 	if jar != nil {
 		stored = jar.Cookies(req.URL)
 		for _, ck := range stored {
-			if _, ok := explicit[ck.Name]; ok {
-				continue
+			if _, ok := explicit[ck.Name]; ok || checkCookie(ck.Name, ck.Value) != nil {
+				continue // a jar of the caller's may hold what cannot be sent
 			}
 			writeCookie(&b, ck.Name, ck.Value)
 		}

@@ -91,7 +91,9 @@ func (s *Session) Update(opts ...Option) {
 
 // Jar returns the Session's cookie jar (requests' s.cookies), to read cookies
 // with Cookies(u) or to set them with SetCookies. It is nil for the
-// package-level Session, which keeps no cookies between calls.
+// package-level Session, which keeps no cookies between calls. The
+// Session's own jar keeps at most MaxCookiesPerDomain cookies per domain
+// and MaxCookies in all, evicting the oldest.
 func (s *Session) Jar() http.CookieJar { return s.cfg.Load().jar }
 
 // Mount sends every request whose URL starts with prefix through rt instead of
