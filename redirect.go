@@ -30,11 +30,9 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		// A fragment survives a redirect that gives none (RFC 7231 7.1.2).
 		target.Fragment, target.RawFragment = req.URL.Fragment, req.URL.RawFragment
 	}
-	if target.Scheme != "http" && target.Scheme != "https" && s.mounted(target.String()) == nil {
-		return nil, wrapErr(req.Method, req.URL, ErrInvalidSchema, fmt.Errorf("redirect to unsupported scheme %q", target.Scheme))
-	}
-	if target.Host == "" {
-		return nil, wrapErr(req.Method, req.URL, ErrInvalidURL, fmt.Errorf("redirect to %q has no host", redactRaw(loc)))
+	// Every check a direct URL gets: a target Get would refuse is refused.
+	if kind, err := s.checkURL(target, target.String()); err != nil {
+		return nil, wrapErr(req.Method, req.URL, kind, fmt.Errorf("redirect to %q: %w", redactRaw(loc), err))
 	}
 
 	method := redirectMethod(req.Method, resp.StatusCode)
