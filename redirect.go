@@ -30,6 +30,8 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		// A fragment survives a redirect that gives none (RFC 7231 7.1.2).
 		target.Fragment, target.RawFragment = req.URL.Fragment, req.URL.RawFragment
 	}
+	// A Location's user info is not used, as in requests, nor shown.
+	target.User = nil
 	// Every check a direct URL gets: a target Get would refuse is refused.
 	if kind, err := s.checkURL(target, target.String()); err != nil {
 		return nil, wrapErr(req.Method, req.URL, kind, fmt.Errorf("redirect to %q: %w", redactRaw(loc), err))

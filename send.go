@@ -84,6 +84,10 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 		return nil, err.(*Error).withMethod(method)
 	}
 	mergeURLQuery(u, c.query)
+	// The user info is credentials (sent as Basic auth below): taken out of
+	// the URL so that no Response.URL, History or error shows it.
+	fromURL := urlAuth(u.User)
+	u.User = nil
 
 	var vals headerValues
 	if cl != nil {
@@ -151,7 +155,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 		closeBody(req)
 		return nil, wrapErr(method, u, ErrInvalidHeader, err)
 	}
-	if err := authenticate(req, c); err != nil {
+	if err := authenticate(req, c, fromURL); err != nil {
 		closeBody(req)
 		return nil, wrapErr(method, u, nil, err)
 	}
