@@ -71,6 +71,11 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		delete(h, "Authorization")
 		delete(h, "Proxy-Authorization")
 	}
+	if !*stripped && req.Host != req.URL.Host {
+		// A Host given for the request stays while the chain stays on the
+		// origin, as credentials do; another host gets its own name.
+		next.Host = req.Host
+	}
 	next = next.WithContext(req.Context())
 	c := cl.cfg
 	if *stripped {

@@ -99,6 +99,10 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	if err != nil {
 		return nil, wrapErr(method, u, ErrInvalidHeader, err)
 	}
+	host, err := requestHost(h, u.Host)
+	if err != nil {
+		return nil, wrapErr(method, u, nil, err)
+	}
 
 	b, err := c.body.encode()
 	if err != nil {
@@ -129,7 +133,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Host:          u.Host,
+		Host:          host,
 		ContentLength: b.length,
 		GetBody:       b.getBody,
 	}
