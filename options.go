@@ -32,7 +32,9 @@ type ParamValues map[string][]string
 func (p ParamValues) apply(c *config) { c.query = addLayer(c.query, queryLayer{many: p}) }
 
 // Headers are request headers. Names are case-insensitive: a call's
-// "content-type" replaces a Session's "Content-Type".
+// "content-type" replaces a Session's "Content-Type". A "Host" header sets
+// the request's Host (http.Request.Host), kept on redirects within the
+// origin only.
 type Headers map[string]string
 
 func (h Headers) apply(c *config) { c.headers = addLayer(c.headers, h) }

@@ -97,7 +97,8 @@ func (s *Session) Update(opts ...Option) {
 func (s *Session) Jar() http.CookieJar { return s.cfg.Load().jar }
 
 // Mount sends every request whose URL starts with prefix through rt instead of
-// the Session's own transport (requests' mount). The longest matching prefix
+// the Session's own transport (requests' mount). The URL is matched without
+// its user info, which is sent as credentials instead. The longest matching prefix
 // wins. It is the seam for middleware (logging, tracing, retries) and for
 // custom schemes. Mounting nil removes the prefix.
 func (s *Session) Mount(prefix string, rt http.RoundTripper) {
