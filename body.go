@@ -129,6 +129,9 @@ func formBody(f url.Values) body {
 }
 
 func bytesBody(p []byte, contentType string) body {
+	if len(p) == 0 {
+		return emptyBody(contentType)
+	}
 	// io.NopCloser over a *bytes.Reader is what net/http recognises as an
 	// in-memory body: it then writes the headers and the body at once,
 	// instead of flushing the headers in a packet of their own.
@@ -180,8 +183,19 @@ func readerBody(r io.Reader) (body, error) {
 		}
 	}
 	if b.length == 0 {
-		// An empty reader is sent with Content-Length: 0, not chunked.
-		b.r, b.getBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+		return emptyBody(""), nil
 	}
 	return b, nil
+}
+
+// emptyBody is a body known to be empty. net/http sends a body other than
+// http.NoBody whose ContentLength is 0 as chunked (it cannot tell "empty"
+// from "unknown"); requests sends Content-Length: 0.
+func emptyBody(contentType string) body {
+	return body{
+		r:           http.NoBody,
+		getBody:     func() (io.ReadCloser, error) { return http.NoBody, nil },
+		contentType: contentType,
+		inMemory:    true,
+	}
 }
