@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-requests/requests/internal/charset"
 	"github.com/go-requests/requests/internal/decode"
@@ -64,6 +65,10 @@ func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl
 		reason = reason[i+1:]
 	} else {
 		reason = http.StatusText(hr.StatusCode)
+	}
+	if !utf8.ValidString(reason) {
+		// As requests: a reason that is not UTF-8 is ISO-8859-1.
+		reason = charset.Decode([]byte(reason), "iso-8859-1")
 	}
 	r := cl.response()
 	*r = Response{
