@@ -33,7 +33,7 @@ type Response struct {
 	Reason     string        // "OK", the text after the status code
 	Headers    http.Header   // response headers; Get is case-insensitive
 	URL        string        // the final URL, after redirects
-	History    []*Response   // the redirects (and answered 401 challenges) that led here, oldest first; their bodies are drained
+	History    []*Response   // the redirects (and answered 401 challenges) that led here, oldest first; their bodies are drained, and each one's History holds those before it
 	Elapsed    time.Duration // from sending the request to parsing the response headers
 	Request    *http.Request // the request that produced this response
 	// Encoding is the charset Text decodes with: from the Content-Type, or

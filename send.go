@@ -230,10 +230,18 @@ func (s *Session) followRedirects(cl *call, req *http.Request) (*Response, error
 		if err != nil {
 			return nil, err
 		}
-		history = append(history, resp)
+		history = addHop(history, resp)
 		redirects++
 		req = next
 	}
+}
+
+// addHop appends a hop to a chain's history; the hop's own History is the
+// hops before it, as in requests. It shares the chain's array, capped so that
+// appending to it copies.
+func addHop(history []*Response, hop *Response) []*Response {
+	hop.History = history[:len(history):len(history)]
+	return append(history, hop)
 }
 
 // sendWithRetries sends one request of the chain, and sends it again while
