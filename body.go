@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 )
 
@@ -70,11 +71,15 @@ func dataBody(v any) (body, error) {
 	case io.Reader:
 		return readerBody(d)
 	}
-	return body{}, fmt.Errorf("%w: Data takes a map[string]string, url.Values, string, []byte or io.Reader, not %T", ErrInvalidBody, v)
+	return body{}, fmt.Errorf("%w: Data takes form fields (%s), a string, []byte or io.Reader, not %T", ErrInvalidBody, formKinds, v)
 }
 
-// asForm reports whether v is form fields (a map[string]string, url.Values
-// or map[string][]string), as url.Values.
+// formKinds names the maps asForm takes, for error messages.
+const formKinds = "a map with string keys and string or []string values, such as map[string]string or url.Values"
+
+// asForm reports whether v is form fields, as url.Values: a map whose keys
+// are strings and whose values are strings or lists of strings, named
+// types included (requests takes any mapping).
 func asForm(v any) (url.Values, bool) {
 	switch d := v.(type) {
 	case map[string]string:
@@ -88,7 +93,30 @@ func asForm(v any) (url.Values, bool) {
 	case map[string][]string:
 		return url.Values(d), true
 	}
-	return nil, false
+	// A named map type: looked at through reflection, once per body.
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
+		return nil, false
+	}
+	elem := rv.Type().Elem()
+	one := elem.Kind() == reflect.String
+	if !one && (elem.Kind() != reflect.Slice || elem.Elem().Kind() != reflect.String) {
+		return nil, false
+	}
+	f := make(url.Values, rv.Len())
+	for it := rv.MapRange(); it.Next(); {
+		x := it.Value()
+		if one {
+			f[it.Key().String()] = []string{x.String()}
+			continue
+		}
+		vals := make([]string, x.Len())
+		for i := range vals {
+			vals[i] = x.Index(i).String()
+		}
+		f[it.Key().String()] = vals
+	}
+	return f, true
 }
 
 // formFields are the form fields sent before the files of a multipart body.
@@ -100,7 +128,7 @@ func formFields(v any) (url.Values, error) {
 	if f, ok := asForm(v); ok {
 		return f, nil
 	}
-	return nil, fmt.Errorf("%w: Data combined with Files must be form fields (a map[string]string or url.Values), not %T", ErrInvalidBody, v)
+	return nil, fmt.Errorf("%w: Data combined with Files must be form fields (%s), not %T", ErrInvalidBody, formKinds, v)
 }
 
 // trackedBy hands every reader of the body to the call, which closes them

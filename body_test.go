@@ -76,3 +76,58 @@ func TestEmptyBodySendsContentLengthZero(t *testing.T) {
 		})
 	}
 }
+
+type (
+	namedForm  map[string]string
+	multiForm  map[string][]string
+	fieldName  string
+	fieldValue string
+	namedKeys  map[fieldName]fieldValue
+	namedLists map[fieldName][]fieldValue
+)
+
+// requests takes any mapping as form fields (models.py _encode_params
+// iterates its items); Data takes any map with string keys and string or
+// []string values, named types included, alone or with Files.
+func TestDataTakesNamedMapTypes(t *testing.T) {
+	srv := newHTTPBin(t)
+	s := testSession(t)
+	tests := []struct {
+		name string
+		data any
+		want map[string][]string
+	}{
+		{"named map[string]string", namedForm{"a": "1"}, map[string][]string{"a": {"1"}}},
+		{"named map[string][]string", multiForm{"a": {"1", "2"}}, map[string][]string{"a": {"1", "2"}}},
+		{"named keys and values", namedKeys{"a": "1"}, map[string][]string{"a": {"1"}}},
+		{"named keys and lists", namedLists{"a": {"1", "2"}}, map[string][]string{"a": {"1", "2"}}},
+		{"url.Values", url.Values{"a": {"1"}}, map[string][]string{"a": {"1"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, withFile := range []bool{false, true} {
+				opts := []Option{Data(tt.data)}
+				if withFile {
+					opts = append(opts, Files{"f": {Name: "f.txt", Reader: strings.NewReader("x")}})
+				}
+				r, err := s.Post(srv.URL+"/post", opts...)
+				require.NoError(t, err)
+				var got struct {
+					Form map[string][]string `json:"form"`
+				}
+				require.NoError(t, r.JSON(&got))
+				assert.Equal(t, tt.want, got.Form, "with a file: %v", withFile)
+			}
+		})
+	}
+}
+
+// Other maps are refused with ErrInvalidBody, naming what Data takes.
+func TestDataRefusesOtherMaps(t *testing.T) {
+	srv, _ := headSeen(t)
+	for _, v := range []any{map[string]int{"a": 1}, map[int]string{1: "a"}, map[string][]int{"a": {1}}} {
+		_, err := testSession(t).Post(srv.URL, Data(v))
+		require.ErrorIs(t, err, ErrInvalidBody)
+		assert.Contains(t, err.Error(), "map with string keys and string or []string values")
+	}
+}

@@ -65,9 +65,10 @@ func JSON(v any) Option {
 	return optionFunc(func(c *config) { c.body.json, c.body.hasJSON = v, true })
 }
 
-// Data sends a body (requests' data=): a map[string]string, url.Values or
-// map[string][]string is form-encoded with Content-Type
-// application/x-www-form-urlencoded; a string, []byte or io.Reader is sent as
+// Data sends a body (requests' data=): a map with string keys and string or
+// []string values (map[string]string, url.Values, or a named type of either
+// shape) is form-encoded with Content-Type
+// application/x-www-form-urlencoded; another value is ErrInvalidBody; a string, []byte or io.Reader is sent as
 // it is. Readers that are also io.Seeker can be resent on a 307/308 redirect
 // or a retry; other readers cannot (ErrUnrewindableBody).
 func Data(v any) Option {
