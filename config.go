@@ -35,6 +35,10 @@ type config struct {
 	proxies []Proxies
 	jar     http.CookieJar
 
+	// inheritedHooks is set while a call's Hooks are still its Session's:
+	// the call's first Hook replaces them.
+	inheritedHooks bool
+
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
 	err        error       // a Session default that is invalid, reported by every call
@@ -136,8 +140,27 @@ func mergeQuery(layers []queryLayer) ParamValues {
 func (s *Session) callConfig(opts []Option) *config {
 	c := new(config)
 	*c = *s.cfg.Load()
-	c.apply(opts)
+	c.applyCall(opts)
 	return c
+}
+
+// applyCall applies a call's options to a copy of its Session's defaults.
+func (c *config) applyCall(opts []Option) {
+	c.inheritedHooks = true
+	c.apply(opts)
+}
+
+// addHook adds a response hook. As requests' merge_hooks, hooks given to a
+// call replace the Session's for that call rather than adding to them; a
+// Session's own hooks accumulate.
+func (c *config) addHook(f func(*Response) error) {
+	if f == nil {
+		return
+	}
+	if c.inheritedHooks {
+		c.Hooks, c.inheritedHooks = nil, false
+	}
+	c.Hooks = addLayer(c.Hooks, f)
 }
 
 // mergeURLQuery is used by Prepare and Do alike: params appended to the URL's

@@ -176,13 +176,22 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 		}
 	}
 	streamOpened(cl)
-	for _, h := range cl.cfg.Hooks {
-		if err := h(resp); err != nil {
-			resp.Close()
-			return nil, wrapErr(req.Method, resp.Request.URL, nil, err)
-		}
+	if err := runHooks(cl, resp); err != nil {
+		resp.Close()
+		return nil, err
 	}
 	return resp, nil
+}
+
+// runHooks runs the call's response hooks on resp, as requests' dispatch_hook
+// does on each response of a chain; the first error stops them.
+func runHooks(cl *call, resp *Response) error {
+	for _, h := range cl.cfg.Hooks {
+		if err := h(resp); err != nil {
+			return wrapErr(resp.Request.Method, resp.Request.URL, nil, err)
+		}
+	}
+	return nil
 }
 
 // followRedirects sends req and follows its redirects as requests'
@@ -209,14 +218,9 @@ func (s *Session) followRedirects(cl *call, req *http.Request) (*Response, error
 				return nil, err
 			}
 		}
+		resp.History = history[:len(history):len(history)]
 		if !follow || !resp.IsRedirect() {
-			resp.History = history
 			return resp, nil
-		}
-		if redirects >= c.MaxRedirects {
-			resp.discard()
-			return nil, wrapErr(req.Method, req.URL, ErrTooManyRedirects,
-				fmt.Errorf("exceeded %d redirects", c.MaxRedirects))
 		}
 		// Drained first: a body to send again may only be had once the
 		// Transport is done with this exchange.
@@ -226,11 +230,18 @@ func (s *Session) followRedirects(cl *call, req *http.Request) (*Response, error
 			// whether or not a retry policy scoped the timeout to the hop.
 			return nil, wrapErr(req.Method, req.URL, cause, cl.timeoutErr(cause))
 		}
+		if err := runHooks(cl, resp); err != nil {
+			return nil, err
+		}
+		if redirects >= c.MaxRedirects {
+			return nil, wrapErr(req.Method, req.URL, ErrTooManyRedirects,
+				fmt.Errorf("exceeded %d redirects", c.MaxRedirects))
+		}
 		next, err := s.redirectRequest(cl, req, resp, &stripped)
 		if err != nil {
 			return nil, err
 		}
-		history = addHop(history, resp)
+		history = append(history, resp)
 		redirects++
 		req = next
 	}
