@@ -200,8 +200,8 @@ func (c *config) requestHeader(vals *headerValues) (http.Header, error) {
 			if !httpguts.ValidHeaderFieldName(k) {
 				return nil, fmt.Errorf("header name %q", k)
 			}
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return nil, fmt.Errorf("value of header %s", k)
+			if err := checkHeaderValue(k, v); err != nil {
+				return nil, err
 			}
 			h[http.CanonicalHeaderKey(k)] = vals.one(v)
 		}
