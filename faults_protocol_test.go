@@ -25,6 +25,22 @@ func protocolScenarios() []scenario {
 		{"status code not a number", "ErrConnection", refused("HTTP/1.1 abc OK\nContent-Length: 0\n\n")},
 		{"malformed protocol version", "ErrConnection", refused("http/1.1 200 OK\nContent-Length: 0\n\n")},
 		{"negative status code", "ErrConnection", refused("HTTP/1.1 -200 OK\nContent-Length: 0\n\n")},
+		// As http.client (UnknownProtocol, BadStatusLine): only HTTP/1.x
+		// answers an HTTP/1 request, an "HTTP/0.9" status line read as 1.0.
+		{"status line HTTP/0.5", "ErrConnection", refused("HTTP/0.5 200 OK\nContent-Length: 0\n\n")},
+		{"status line HTTP/2.0 on HTTP/1", "ErrConnection", refused("HTTP/2.0 200 OK\nContent-Length: 0\n\n")},
+		{"status line HTTP/3.0", "ErrConnection", refused("HTTP/3.0 200 OK\nContent-Length: 2\n\nok")},
+		{"HTTP/0.9 reply without a status line", "ErrConnection", refused("<html>hello</html>")},
+		{"status line HTTP/0.9", "success, as HTTP/1.0", func(t *testing.T) {
+			srv := raw(t, "HTTP/0.9 200 OK\nContent-Length: 2\n\nok")
+			r := succeed(t, func() (*Response, error) { return testSession(t).Get(srv.URL) })
+			assert.Equal(t, "ok", r.Text())
+		}},
+		{"status line HTTP/1.9", "success, as HTTP/1.1", func(t *testing.T) {
+			srv := raw(t, "HTTP/1.9 200 OK\nContent-Length: 2\n\nok")
+			r := succeed(t, func() (*Response, error) { return testSession(t).Get(srv.URL) })
+			assert.Equal(t, "ok", r.Text())
+		}},
 		{"status line without a reason", "success, the reason from the code", func(t *testing.T) {
 			srv := raw(t, "HTTP/1.1 404\nContent-Length: 0\n\n")
 			r := succeed(t, func() (*Response, error) { return testSession(t).Get(srv.URL) })

@@ -349,6 +349,10 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 		hr.Body.Close()
 		return nil, wrapErr(req.Method, req.URL, ErrConnection, errors.New("server switched protocols unasked"))
 	}
+	if ownTransport && unknownProtocol(rt, hr) {
+		hr.Body.Close()
+		return nil, wrapErr(req.Method, req.URL, ErrConnection, fmt.Errorf("unknown protocol %q in the status line", hr.Proto))
+	}
 	dropDesynced(rt, hr)
 	storeCookies(cl, req.URL, hr.Header)
 	return newResponse(hr, req, elapsed, cl), nil
