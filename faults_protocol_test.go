@@ -18,6 +18,14 @@ func protocolScenarios() []scenario {
 			fail(t, ErrConnection, func() (*Response, error) { return testSession(t).Get(srv.URL) })
 		}
 	}
+	badFraming := func(response string) func(t *testing.T) {
+		return func(t *testing.T) {
+			srv := raw(t, response)
+			err := fail(t, ErrInvalidHeader, func() (*Response, error) { return testSession(t).Get(srv.URL) })
+			assert.ErrorIs(t, err, ErrConnection)
+			assert.NotErrorIs(t, err, ErrChunkedEncoding)
+		}
+	}
 	chunked := "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n"
 	return []scenario{
 		{"garbage status line", "ErrConnection", refused("HELLO WORLD\n\n")},
@@ -47,9 +55,18 @@ func protocolScenarios() []scenario {
 			assert.Equal(t, 404, r.StatusCode)
 			assert.Equal(t, "Not Found", r.Reason)
 		}},
-		{"conflicting Content-Length", "ErrConnection", refused("HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 6\n\nhello!")},
-		{"negative Content-Length", "ErrConnection", refused("HTTP/1.1 200 OK\nContent-Length: -5\n\nhello")},
-		{"Content-Length not a number", "ErrConnection", refused("HTTP/1.1 200 OK\nContent-Length: 5x\n\nhello")},
+		// urllib3 raises InvalidHeader for unmatching Content-Length values
+		// (requests' InvalidHeader); these match it and ErrConnection.
+		{"conflicting Content-Length", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 6\n\nhello!")},
+		{"conflicting Content-Length in one header", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: 5, 6\n\nhello!")},
+		{"negative Content-Length", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: -5\n\nhello")},
+		{"Content-Length not a number", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: 5x\n\nhello")},
+		{"empty Content-Length", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: \n\nhello")},
+		{"the same Content-Length twice", "success", func(t *testing.T) {
+			srv := raw(t, "HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 5\n\nhello")
+			r := succeed(t, func() (*Response, error) { return testSession(t).Get(srv.URL) })
+			assert.Equal(t, "hello", r.Text())
+		}},
 		{"unsupported Transfer-Encoding", "ErrConnection", refused("HTTP/1.1 200 OK\nTransfer-Encoding: gzip, chunked\n\n0\n\n")},
 		{"Transfer-Encoding identity", "ErrConnection", refused("HTTP/1.1 200 OK\nTransfer-Encoding: identity\n\nabc")},
 		{"Transfer-Encoding chunked twice", "ErrConnection", refused("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\nTransfer-Encoding: chunked\n\n0\n\n")},
