@@ -152,9 +152,7 @@ func TestSmallBodyIsWrittenWithItsHeaders(t *testing.T) {
 // refused with ErrInvalidHeader, from a call, a Session's defaults or a
 // request given to Send; nothing is sent.
 func TestHeaderValueWithLeadingWhitespaceIsRefused(t *testing.T) {
-	var hits atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
-	t.Cleanup(srv.Close)
+	srv, hits := countingServer(t)
 	for _, v := range []string{" bar", "\tbar", "  "} {
 		t.Run(strings.ReplaceAll(v, "\t", `\t`), func(t *testing.T) {
 			_, err := testSession(t).Get(srv.URL, Headers{"X-Foo": v})
