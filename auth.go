@@ -175,7 +175,7 @@ func (s *Session) answerChallenges(cl *call, req *http.Request, resp *Response, 
 		if err != nil {
 			return nil, nil, err
 		}
-		*history = append(*history, resp)
+		*history = addHop(*history, resp)
 		req = next
 		if resp, err = s.sendWithRetries(cl, req); err != nil {
 			return nil, nil, err

@@ -57,6 +57,8 @@ func (d *digestServer) hash() func() hash.Hash {
 		return sha256.New
 	case "SHA-512-256":
 		return sha512.New512_256
+	case "SHA-512":
+		return sha512.New
 	}
 	return md5.New
 }
@@ -217,6 +219,32 @@ func TestDigestWrongPasswordReturnsThe401(t *testing.T) {
 	assert.Equal(t, 401, r.StatusCode)
 	auths, _ := d.seen()
 	assert.Len(t, auths, 4)
+}
+
+// requests' HTTPDigestAuth.build_digest_header answers algorithm=SHA-512;
+// so does DigestAuth, and SHA-512-sess as RFC 7616 (3.4.2) defines the
+// session variants. The server checks the answer with its own hashing.
+func TestDigestAnswersSHA512(t *testing.T) {
+	for _, alg := range []string{"SHA-512", "SHA-512-sess", "sha-512"} {
+		for _, qop := range []string{"auth", ""} {
+			if strings.HasSuffix(alg, "-sess") && qop == "" {
+				continue // a session algorithm needs a qop
+			}
+			t.Run(alg+"/"+qop, func(t *testing.T) {
+				d := &digestServer{user: "Mufasa", pass: "Circle of Life", algorithm: alg, qop: qop}
+				srv := startDigest(t, d)
+				r, err := testSession(t, DigestAuth("Mufasa", "Circle of Life")).Get(srv.URL + "/dir/index.html?q=1")
+				require.NoError(t, err)
+				require.Equal(t, 200, r.StatusCode, r.Text())
+				auths, _ := d.seen()
+				require.Len(t, auths, 2)
+				p, ok := parseDigestAnswer(auths[1])
+				require.True(t, ok)
+				assert.True(t, strings.EqualFold(alg, p["algorithm"]), p["algorithm"])
+				assert.Len(t, p["response"], sha512.Size*2)
+			})
+		}
+	}
 }
 
 func TestDigestAlgorithmsAndQOP(t *testing.T) {

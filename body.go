@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 )
 
@@ -70,11 +71,15 @@ func dataBody(v any) (body, error) {
 	case io.Reader:
 		return readerBody(d)
 	}
-	return body{}, fmt.Errorf("%w: Data takes a map[string]string, url.Values, string, []byte or io.Reader, not %T", ErrInvalidBody, v)
+	return body{}, fmt.Errorf("%w: Data takes form fields (%s), a string, []byte or io.Reader, not %T", ErrInvalidBody, formKinds, v)
 }
 
-// asForm reports whether v is form fields (a map[string]string, url.Values
-// or map[string][]string), as url.Values.
+// formKinds names the maps asForm takes, for error messages.
+const formKinds = "a map with string keys and string or []string values, such as map[string]string or url.Values"
+
+// asForm reports whether v is form fields, as url.Values: a map whose keys
+// are strings and whose values are strings or lists of strings, named
+// types included (requests takes any mapping).
 func asForm(v any) (url.Values, bool) {
 	switch d := v.(type) {
 	case map[string]string:
@@ -88,7 +93,30 @@ func asForm(v any) (url.Values, bool) {
 	case map[string][]string:
 		return url.Values(d), true
 	}
-	return nil, false
+	// A named map type: looked at through reflection, once per body.
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
+		return nil, false
+	}
+	elem := rv.Type().Elem()
+	one := elem.Kind() == reflect.String
+	if !one && (elem.Kind() != reflect.Slice || elem.Elem().Kind() != reflect.String) {
+		return nil, false
+	}
+	f := make(url.Values, rv.Len())
+	for it := rv.MapRange(); it.Next(); {
+		x := it.Value()
+		if one {
+			f[it.Key().String()] = []string{x.String()}
+			continue
+		}
+		vals := make([]string, x.Len())
+		for i := range vals {
+			vals[i] = x.Index(i).String()
+		}
+		f[it.Key().String()] = vals
+	}
+	return f, true
 }
 
 // formFields are the form fields sent before the files of a multipart body.
@@ -100,7 +128,7 @@ func formFields(v any) (url.Values, error) {
 	if f, ok := asForm(v); ok {
 		return f, nil
 	}
-	return nil, fmt.Errorf("%w: Data combined with Files must be form fields (a map[string]string or url.Values), not %T", ErrInvalidBody, v)
+	return nil, fmt.Errorf("%w: Data combined with Files must be form fields (%s), not %T", ErrInvalidBody, formKinds, v)
 }
 
 // trackedBy hands every reader of the body to the call, which closes them
@@ -129,6 +157,9 @@ func formBody(f url.Values) body {
 }
 
 func bytesBody(p []byte, contentType string) body {
+	if len(p) == 0 {
+		return emptyBody(contentType)
+	}
 	// io.NopCloser over a *bytes.Reader is what net/http recognises as an
 	// in-memory body: it then writes the headers and the body at once,
 	// instead of flushing the headers in a packet of their own.
@@ -180,8 +211,19 @@ func readerBody(r io.Reader) (body, error) {
 		}
 	}
 	if b.length == 0 {
-		// An empty reader is sent with Content-Length: 0, not chunked.
-		b.r, b.getBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+		return emptyBody(""), nil
 	}
 	return b, nil
+}
+
+// emptyBody is a body known to be empty. net/http sends a body other than
+// http.NoBody whose ContentLength is 0 as chunked (it cannot tell "empty"
+// from "unknown"); requests sends Content-Length: 0.
+func emptyBody(contentType string) body {
+	return body{
+		r:           http.NoBody,
+		getBody:     func() (io.ReadCloser, error) { return http.NoBody, nil },
+		contentType: contentType,
+		inMemory:    true,
+	}
 }

@@ -57,7 +57,7 @@ func newCall(c *config) *call {
 // settings allocated with it.
 func (s *Session) newCall(opts []Option) *call {
 	cl := &call{own: *s.cfg.Load()}
-	cl.own.apply(opts)
+	cl.own.applyCall(opts)
 	cl.init(&cl.own)
 	return cl
 }

@@ -36,6 +36,9 @@ type config struct {
 	jar     http.CookieJar
 
 	readTimeoutSet bool // a read timeout given by an option, not the default (Subscribe)
+	// inheritedHooks is set while a call's Hooks are still its Session's:
+	// the call's first Hook replaces them.
+	inheritedHooks bool
 
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
@@ -138,8 +141,27 @@ func mergeQuery(layers []queryLayer) ParamValues {
 func (s *Session) callConfig(opts []Option) *config {
 	c := new(config)
 	*c = *s.cfg.Load()
-	c.apply(opts)
+	c.applyCall(opts)
 	return c
+}
+
+// applyCall applies a call's options to a copy of its Session's defaults.
+func (c *config) applyCall(opts []Option) {
+	c.inheritedHooks = true
+	c.apply(opts)
+}
+
+// addHook adds a response hook. As requests' merge_hooks, hooks given to a
+// call replace the Session's for that call rather than adding to them; a
+// Session's own hooks accumulate.
+func (c *config) addHook(f func(*Response) error) {
+	if f == nil {
+		return
+	}
+	if c.inheritedHooks {
+		c.Hooks, c.inheritedHooks = nil, false
+	}
+	c.Hooks = addLayer(c.Hooks, f)
 }
 
 // mergeURLQuery is used by Prepare and Do alike: params appended to the URL's
@@ -179,8 +201,8 @@ func (c *config) requestHeader(vals *headerValues) (http.Header, error) {
 			if !httpguts.ValidHeaderFieldName(k) {
 				return nil, fmt.Errorf("header name %q", k)
 			}
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return nil, fmt.Errorf("value of header %s", k)
+			if err := checkHeaderValue(k, v); err != nil {
+				return nil, err
 			}
 			h[http.CanonicalHeaderKey(k)] = vals.one(v)
 		}

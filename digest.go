@@ -16,7 +16,7 @@ import (
 // first request goes without credentials, the server's 401 challenge is
 // answered once with the request body sent again, and later requests to the
 // same host answer the last challenge directly, counting nonce uses. It
-// supports MD5, SHA-256 and SHA-512-256 with their -sess variants, and qop
+// supports MD5, SHA-256, SHA-512-256 and SHA-512 with their -sess variants, and qop
 // auth, auth-int or none; a stale nonce is answered once more. Wrong
 // credentials give the server's 401 as the Response, not an error. Given to
 // NewSession, the challenge state is shared by the Session's calls; given to

@@ -61,7 +61,9 @@ var (
 	ErrInvalidSchema = newKind("invalid scheme", ErrInvalidURL)
 	// ErrInvalidHeader: a header name or value (or a value that becomes a
 	// header: a cookie, a credential) holds bytes HTTP does not allow, such as
-	// CR or LF. Nothing was sent.
+	// CR or LF, or starts with whitespace. Nothing was sent. A response
+	// whose Content-Length is malformed (two different values, a negative
+	// one) matches it too, with ErrConnection, as requests' InvalidHeader.
 	ErrInvalidHeader = newKind("invalid header")
 	// ErrInvalidMethod: the method is not an HTTP token. Nothing was sent.
 	ErrInvalidMethod = newKind("invalid method")
@@ -87,6 +89,11 @@ var (
 	ErrInvalidBody = newKind("invalid body")
 	// ErrSessionClosed: the Session was closed before the call.
 	ErrSessionClosed = newKind("session closed")
+
+	// errResponseFraming: the response's Content-Length cannot frame its
+	// body. The connection is unusable (ErrConnection) and the header
+	// invalid (ErrInvalidHeader).
+	errResponseFraming = newKind("invalid response header", ErrConnection, ErrInvalidHeader)
 )
 
 // Error is the error every call returns: the request's method and URL (with
@@ -325,8 +332,22 @@ func classify(err, cause error) error {
 		// The Transport's own TLS handshake timeout lands here too; the
 		// caller, which knows the phase, makes that a connect timeout.
 		return ErrReadTimeout
+	case badContentLength(err):
+		return errResponseFraming
 	}
 	return ErrConnection
+}
+
+// badContentLength reports whether the Transport refused a response for its
+// Content-Length: values that differ, or one that is not a non-negative
+// number. net/http reports these as plain fmt.Errorf text with no type to
+// match (transfer.go: fixLength, parseContentLength), so its exact wording
+// is matched here; the protocol fault scenarios pin it.
+func badContentLength(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "http: message cannot contain multiple Content-Length headers") ||
+		strings.Contains(s, `bad Content-Length "`) ||
+		strings.Contains(s, `invalid empty Content-Length "`)
 }
 
 // classifyBody is classify for a failure while reading a response body. As

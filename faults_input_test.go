@@ -24,6 +24,7 @@ func inputScenarios() []scenario {
 		{"CRLF in a header value", "ErrInvalidHeader, nothing sent", refused(ErrInvalidHeader, "GET", "/", Headers{"X-A": "a\r\nX-Injected: 1"})},
 		{"LF in a header value", "ErrInvalidHeader, nothing sent", refused(ErrInvalidHeader, "GET", "/", Headers{"X-A": "a\nX-Injected: 1"})},
 		{"NUL in a header value", "ErrInvalidHeader, nothing sent", refused(ErrInvalidHeader, "GET", "/", Headers{"X-A": "a\x00b"})},
+		{"leading whitespace in a header value", "ErrInvalidHeader, nothing sent", refused(ErrInvalidHeader, "GET", "/", Headers{"X-A": "\tb"})},
 		{"CR in a header name", "ErrInvalidHeader, nothing sent", refused(ErrInvalidHeader, "GET", "/", Headers{"X\rA": "v"})},
 		{"space in a header name", "ErrInvalidHeader, nothing sent", refused(ErrInvalidHeader, "GET", "/", Headers{"X A": "v"})},
 		{"empty header name", "ErrInvalidHeader, nothing sent", refused(ErrInvalidHeader, "GET", "/", Headers{"": "v"})},

@@ -18,6 +18,14 @@ func protocolScenarios() []scenario {
 			fail(t, ErrConnection, func() (*Response, error) { return testSession(t).Get(srv.URL) })
 		}
 	}
+	badFraming := func(response string) func(t *testing.T) {
+		return func(t *testing.T) {
+			srv := raw(t, response)
+			err := fail(t, ErrInvalidHeader, func() (*Response, error) { return testSession(t).Get(srv.URL) })
+			assert.ErrorIs(t, err, ErrConnection)
+			assert.NotErrorIs(t, err, ErrChunkedEncoding)
+		}
+	}
 	chunked := "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n"
 	return []scenario{
 		{"garbage status line", "ErrConnection", refused("HELLO WORLD\n\n")},
@@ -25,15 +33,40 @@ func protocolScenarios() []scenario {
 		{"status code not a number", "ErrConnection", refused("HTTP/1.1 abc OK\nContent-Length: 0\n\n")},
 		{"malformed protocol version", "ErrConnection", refused("http/1.1 200 OK\nContent-Length: 0\n\n")},
 		{"negative status code", "ErrConnection", refused("HTTP/1.1 -200 OK\nContent-Length: 0\n\n")},
+		// As http.client (UnknownProtocol, BadStatusLine): only HTTP/1.x
+		// answers an HTTP/1 request, an "HTTP/0.9" status line read as 1.0.
+		{"status line HTTP/0.5", "ErrConnection", refused("HTTP/0.5 200 OK\nContent-Length: 0\n\n")},
+		{"status line HTTP/2.0 on HTTP/1", "ErrConnection", refused("HTTP/2.0 200 OK\nContent-Length: 0\n\n")},
+		{"status line HTTP/3.0", "ErrConnection", refused("HTTP/3.0 200 OK\nContent-Length: 2\n\nok")},
+		{"HTTP/0.9 reply without a status line", "ErrConnection", refused("<html>hello</html>")},
+		{"status line HTTP/0.9", "success, as HTTP/1.0", func(t *testing.T) {
+			srv := raw(t, "HTTP/0.9 200 OK\nContent-Length: 2\n\nok")
+			r := succeed(t, func() (*Response, error) { return testSession(t).Get(srv.URL) })
+			assert.Equal(t, "ok", r.Text())
+		}},
+		{"status line HTTP/1.9", "success, as HTTP/1.1", func(t *testing.T) {
+			srv := raw(t, "HTTP/1.9 200 OK\nContent-Length: 2\n\nok")
+			r := succeed(t, func() (*Response, error) { return testSession(t).Get(srv.URL) })
+			assert.Equal(t, "ok", r.Text())
+		}},
 		{"status line without a reason", "success, the reason from the code", func(t *testing.T) {
 			srv := raw(t, "HTTP/1.1 404\nContent-Length: 0\n\n")
 			r := succeed(t, func() (*Response, error) { return testSession(t).Get(srv.URL) })
 			assert.Equal(t, 404, r.StatusCode)
 			assert.Equal(t, "Not Found", r.Reason)
 		}},
-		{"conflicting Content-Length", "ErrConnection", refused("HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 6\n\nhello!")},
-		{"negative Content-Length", "ErrConnection", refused("HTTP/1.1 200 OK\nContent-Length: -5\n\nhello")},
-		{"Content-Length not a number", "ErrConnection", refused("HTTP/1.1 200 OK\nContent-Length: 5x\n\nhello")},
+		// urllib3 raises InvalidHeader for unmatching Content-Length values
+		// (requests' InvalidHeader); these match it and ErrConnection.
+		{"conflicting Content-Length", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 6\n\nhello!")},
+		{"conflicting Content-Length in one header", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: 5, 6\n\nhello!")},
+		{"negative Content-Length", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: -5\n\nhello")},
+		{"Content-Length not a number", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: 5x\n\nhello")},
+		{"empty Content-Length", "ErrInvalidHeader and ErrConnection", badFraming("HTTP/1.1 200 OK\nContent-Length: \n\nhello")},
+		{"the same Content-Length twice", "success", func(t *testing.T) {
+			srv := raw(t, "HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 5\n\nhello")
+			r := succeed(t, func() (*Response, error) { return testSession(t).Get(srv.URL) })
+			assert.Equal(t, "hello", r.Text())
+		}},
 		{"unsupported Transfer-Encoding", "ErrConnection", refused("HTTP/1.1 200 OK\nTransfer-Encoding: gzip, chunked\n\n0\n\n")},
 		{"Transfer-Encoding identity", "ErrConnection", refused("HTTP/1.1 200 OK\nTransfer-Encoding: identity\n\nabc")},
 		{"Transfer-Encoding chunked twice", "ErrConnection", refused("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\nTransfer-Encoding: chunked\n\n0\n\n")},

@@ -67,9 +67,10 @@ func JSON(v any) Option {
 	return optionFunc(func(c *config) { c.body.json, c.body.hasJSON = v, true })
 }
 
-// Data sends a body (requests' data=): a map[string]string, url.Values or
-// map[string][]string is form-encoded with Content-Type
-// application/x-www-form-urlencoded; a string, []byte or io.Reader is sent as
+// Data sends a body (requests' data=): a map with string keys and string or
+// []string values (map[string]string, url.Values, or a named type of either
+// shape) is form-encoded with Content-Type
+// application/x-www-form-urlencoded; another value is ErrInvalidBody; a string, []byte or io.Reader is sent as
 // it is. Readers that are also io.Seeker can be resent on a 307/308 redirect
 // or a retry; other readers cannot (ErrUnrewindableBody).
 func Data(v any) Option {
@@ -135,15 +136,15 @@ func MaxBodySize(n int64) Option {
 	return optionFunc(func(c *config) { c.MaxBodySize = max(n, 0) })
 }
 
-// Hook runs f on every final response, in the order given, Session hooks
-// first (requests' hooks={"response": f}). An error from f fails the call and
-// closes the response.
+// Hook runs f on every response of a call, in the order given, as requests'
+// hooks={"response": f}: on each redirect followed (its body drained, the
+// hops before it in History) and on the final response (its body read unless
+// the call streams), not on a 401 an Authenticator answered. Given to a call,
+// hooks replace the Session's for that call, as in requests; given to a
+// Session, they add to its hooks. An error from f fails the call and closes
+// the response. Hook(nil) does nothing.
 func Hook(f func(*Response) error) Option {
-	return optionFunc(func(c *config) {
-		if f != nil {
-			c.Hooks = addLayer(c.Hooks, f)
-		}
-	})
+	return optionFunc(func(c *config) { c.addHook(f) })
 }
 
 // PoolSize sets how many idle connections a Session keeps per host for

@@ -30,10 +30,48 @@ func TestRedirectHistory(t *testing.T) {
 			for _, h := range r.History {
 				assert.True(t, h.IsRedirect())
 				assert.Equal(t, 302, h.StatusCode)
-				assert.Empty(t, h.History)
 			}
-			assert.Empty(t, r.History[2].History)
 		})
+	}
+}
+
+// Each hop's History holds the hops before it, as the final response's
+// holds them all (requests' resolve_redirects sets each hop's history as
+// the chain grows).
+func TestEachHopHoldsTheHopsBeforeIt(t *testing.T) {
+	srv := newHTTPBin(t)
+	d := &digestServer{user: "u", pass: "p", algorithm: "MD5", qop: "auth", nonces: map[string]map[string]bool{}}
+	ds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/start" {
+			http.Redirect(w, r, "/x", http.StatusFound)
+			return
+		}
+		d.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ds.Close)
+	s := testSession(t, DigestAuth("u", "p"))
+	r, err := s.Get(ds.URL + "/start")
+	require.NoError(t, err)
+	require.Equal(t, 200, r.StatusCode, r.Text())
+	require.Len(t, r.History, 2, "the redirect, then the answered 401")
+	assert.Equal(t, 302, r.History[0].StatusCode)
+	assert.Equal(t, 401, r.History[1].StatusCode)
+	hopsBefore(t, r)
+
+	r, err = s.Get(srv.URL + "/redirect/4")
+	require.NoError(t, err)
+	require.Len(t, r.History, 4)
+	hopsBefore(t, r)
+}
+
+func hopsBefore(t *testing.T, r *Response) {
+	t.Helper()
+	for i, h := range r.History {
+		require.Len(t, h.History, i, "hop %d", i)
+		for j := range i {
+			assert.Same(t, r.History[j], h.History[j], "hop %d", i)
+		}
+		assert.Equal(t, i, cap(h.History), "hop %d: appending to it copies", i)
 	}
 }
 

@@ -38,8 +38,8 @@ func checkHeader(h http.Header) error {
 			return fmt.Errorf("%w: header name %q", ErrInvalidHeader, k)
 		}
 		for _, v := range vs {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return fmt.Errorf("%w: value of header %s", ErrInvalidHeader, k)
+			if err := checkHeaderValue(k, v); err != nil {
+				return fmt.Errorf("%w: %w", ErrInvalidHeader, err)
 			}
 		}
 	}
@@ -63,6 +63,19 @@ func requestHost(h http.Header, urlHost string) (string, error) {
 		return "", fmt.Errorf("%w: Host header %q", ErrInvalidHeader, v[0])
 	}
 	return v[0], nil
+}
+
+// checkHeaderValue rejects a value HTTP does not allow, and, as requests'
+// check_header_validity does, one that starts with a space or a tab (which
+// a server would read as folded onto the previous line, or strip).
+func checkHeaderValue(name, v string) error {
+	if !httpguts.ValidHeaderFieldValue(v) {
+		return fmt.Errorf("value of header %s", name)
+	}
+	if v != "" && (v[0] == ' ' || v[0] == '\t') {
+		return fmt.Errorf("value of header %s starts with whitespace", name)
+	}
+	return nil
 }
 
 // checkRequest is Send's check of a request it did not build.

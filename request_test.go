@@ -220,3 +220,34 @@ func TestInvalidHostHeaderIsRefused(t *testing.T) {
 	}
 	assert.Zero(t, hits.Load())
 }
+
+// As requests' check_header_validity (utils.py: a value must match
+// ^\S[^\r\n]*$ or be empty), a header value starting with whitespace is
+// refused with ErrInvalidHeader, from a call, a Session's defaults or a
+// request given to Send; nothing is sent.
+func TestHeaderValueWithLeadingWhitespaceIsRefused(t *testing.T) {
+	srv, hits := countingServer(t)
+	for _, v := range []string{" bar", "\tbar", "  "} {
+		t.Run(strings.ReplaceAll(v, "\t", `\t`), func(t *testing.T) {
+			_, err := testSession(t).Get(srv.URL, Headers{"X-Foo": v})
+			assert.ErrorIs(t, err, ErrInvalidHeader, "a call's header")
+
+			_, err = testSession(t, Headers{"X-Foo": v}).Get(srv.URL)
+			assert.ErrorIs(t, err, ErrInvalidHeader, "a Session's header")
+
+			req, err := http.NewRequest("GET", srv.URL, nil)
+			require.NoError(t, err)
+			req.Header.Set("X-Foo", v)
+			_, err = testSession(t).Send(req)
+			assert.ErrorIs(t, err, ErrInvalidHeader, "a request given to Send")
+		})
+	}
+	assert.Zero(t, hits.Load())
+
+	// Inner and trailing whitespace, and an empty value, are fine.
+	for _, v := range []string{"b a r", "bar ", ""} {
+		r, err := testSession(t).Get(srv.URL, Headers{"X-Foo": v})
+		require.NoError(t, err, "%q", v)
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-requests/requests/internal/charset"
 	"github.com/go-requests/requests/internal/decode"
@@ -32,7 +33,7 @@ type Response struct {
 	Reason     string        // "OK", the text after the status code
 	Headers    http.Header   // response headers; Get is case-insensitive
 	URL        string        // the final URL, after redirects
-	History    []*Response   // the redirects (and answered 401 challenges) that led here, oldest first; their bodies are drained
+	History    []*Response   // the redirects (and answered 401 challenges) that led here, oldest first; their bodies are drained, and each one's History holds those before it
 	Elapsed    time.Duration // from sending the request to parsing the response headers
 	Request    *http.Request // the request that produced this response
 	// Encoding is the charset Text decodes with: from the Content-Type, or
@@ -64,6 +65,10 @@ func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl
 		reason = reason[i+1:]
 	} else {
 		reason = http.StatusText(hr.StatusCode)
+	}
+	if !utf8.ValidString(reason) {
+		// As requests: a reason that is not UTF-8 is ISO-8859-1.
+		reason = charset.Decode([]byte(reason), "iso-8859-1")
 	}
 	r := cl.response()
 	*r = Response{

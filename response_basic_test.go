@@ -38,6 +38,30 @@ func TestResponseReasonFromServer(t *testing.T) {
 	assert.EqualError(t, r.Raise(), "418 Client Error: I'm a teapot for url: "+srv.URL)
 }
 
+// As requests' raise_for_status (models.py: a reason that is not UTF-8 is
+// decoded as ISO-8859-1; its test_response_reason_unicode_fallback), a
+// Latin-1 reason phrase reads as text, in Reason and in HTTPError's message.
+func TestResponseReasonInLatin1(t *testing.T) {
+	tests := []struct {
+		name, status, want string
+	}{
+		{"Latin-1", "500 Komponenttia ei l\xf6ydy", "Komponenttia ei löydy"},
+		{"UTF-8 kept", "404 Ei l\xc3\xb6ydy", "Ei löydy"},
+		{"ASCII", "404 Nope", "Nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := raw(t, "HTTP/1.1 "+tt.status+"\nContent-Length: 0\n\n")
+			r, err := testSession(t).Get(srv.URL)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, r.Reason)
+			assert.True(t, utf8.ValidString(r.Reason))
+			require.Error(t, r.Raise())
+			assert.Contains(t, r.Raise().Error(), " Error: "+tt.want+" for url: ")
+		})
+	}
+}
+
 func TestContentIsDecoded(t *testing.T) {
 	srv := newHTTPBin(t)
 	s := testSession(t)

@@ -184,13 +184,22 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 		}
 	}
 	streamOpened(cl)
-	for _, h := range cl.cfg.Hooks {
-		if err := h(resp); err != nil {
-			resp.Close()
-			return nil, wrapErr(req.Method, resp.Request.URL, nil, err)
-		}
+	if err := runHooks(cl, resp); err != nil {
+		resp.Close()
+		return nil, err
 	}
 	return resp, nil
+}
+
+// runHooks runs the call's response hooks on resp, as requests' dispatch_hook
+// does on each response of a chain; the first error stops them.
+func runHooks(cl *call, resp *Response) error {
+	for _, h := range cl.cfg.Hooks {
+		if err := h(resp); err != nil {
+			return wrapErr(resp.Request.Method, resp.Request.URL, nil, err)
+		}
+	}
+	return nil
 }
 
 // followRedirects sends req and follows its redirects as requests'
@@ -217,14 +226,9 @@ func (s *Session) followRedirects(cl *call, req *http.Request) (*Response, error
 				return nil, err
 			}
 		}
+		resp.History = history[:len(history):len(history)]
 		if !follow || !resp.IsRedirect() {
-			resp.History = history
 			return resp, nil
-		}
-		if redirects >= c.MaxRedirects {
-			resp.discard()
-			return nil, wrapErr(req.Method, req.URL, ErrTooManyRedirects,
-				fmt.Errorf("exceeded %d redirects", c.MaxRedirects))
 		}
 		// Drained first: a body to send again may only be had once the
 		// Transport is done with this exchange.
@@ -234,6 +238,13 @@ func (s *Session) followRedirects(cl *call, req *http.Request) (*Response, error
 			// whether or not a retry policy scoped the timeout to the hop.
 			return nil, wrapErr(req.Method, req.URL, cause, cl.timeoutErr(cause))
 		}
+		if err := runHooks(cl, resp); err != nil {
+			return nil, err
+		}
+		if redirects >= c.MaxRedirects {
+			return nil, wrapErr(req.Method, req.URL, ErrTooManyRedirects,
+				fmt.Errorf("exceeded %d redirects", c.MaxRedirects))
+		}
 		next, err := s.redirectRequest(cl, req, resp, &stripped)
 		if err != nil {
 			return nil, err
@@ -242,6 +253,14 @@ func (s *Session) followRedirects(cl *call, req *http.Request) (*Response, error
 		redirects++
 		req = next
 	}
+}
+
+// addHop appends a hop to a chain's history; the hop's own History is the
+// hops before it, as in requests. It shares the chain's array, capped so that
+// appending to it copies.
+func addHop(history []*Response, hop *Response) []*Response {
+	hop.History = history[:len(history):len(history)]
+	return append(history, hop)
 }
 
 // sendWithRetries sends one request of the chain, and sends it again while
@@ -337,6 +356,10 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 		// never end (RFC 9110 15.2.2: a server must not switch unasked).
 		hr.Body.Close()
 		return nil, wrapErr(req.Method, req.URL, ErrConnection, errors.New("server switched protocols unasked"))
+	}
+	if ownTransport && unknownProtocol(rt, hr) {
+		hr.Body.Close()
+		return nil, wrapErr(req.Method, req.URL, ErrConnection, fmt.Errorf("unknown protocol %q in the status line", hr.Proto))
 	}
 	dropDesynced(rt, hr)
 	storeCookies(cl, req.URL, hr.Header)

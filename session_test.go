@@ -268,7 +268,11 @@ func TestMountAsMiddleware(t *testing.T) {
 	assert.Equal(t, "yes", e.header("X-Traced"))
 }
 
-func TestHooksRunInOrderOnTheFinalResponse(t *testing.T) {
+// As requests' Session.send (dispatch_hook on every response, the ones
+// resolve_redirects sends included), hooks run on each response of a
+// redirect chain, in the order given: a hop drained, with the hops before it
+// in History; the final response with its body read.
+func TestHooksRunOnEveryResponseOfTheChain(t *testing.T) {
 	srv := newHTTPBin(t)
 	var order []string
 	rec := func(name string) func(*Response) error {
@@ -278,32 +282,74 @@ func TestHooksRunInOrderOnTheFinalResponse(t *testing.T) {
 		}
 	}
 	s := testSession(t, Hook(rec("s1")), Hook(rec("s2")))
-	_, err := s.Get(srv.URL+"/redirect/2", Hook(rec("c1")), Hook(nil), Hook(rec("c2")))
+	_, err := s.Get(srv.URL + "/redirect/2")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"s1 200 2 true", "s2 200 2 true", "c1 200 2 true", "c2 200 2 true"}, order)
+	assert.Equal(t, []string{
+		"s1 302 0 false", "s2 302 0 false",
+		"s1 302 1 false", "s2 302 1 false",
+		"s1 200 2 true", "s2 200 2 true",
+	}, order)
 
-	// Added by Update, after the existing ones; a call's hooks stay its own.
+	// Added by Update, after the existing ones.
 	order = nil
 	s.Update(Hook(rec("s3")))
 	_, err = s.Get(srv.URL + "/status/418")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"s1 418 0 true", "s2 418 0 true", "s3 418 0 true"}, order)
 
+	// A redirect not followed is the final response.
+	order = nil
+	_, err = s.Get(srv.URL+"/redirect/1", AllowRedirects(false), Hook(rec("c")))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c 302 0 false"}, order)
+
+	// A hook failing on a hop ends the call there.
+	bad := errors.New("no redirects here")
+	_, err = s.Get(srv.URL+"/redirect/3", Hook(func(r *Response) error {
+		if r.IsRedirect() {
+			return bad
+		}
+		return nil
+	}))
+	assert.ErrorIs(t, err, bad)
+}
+
+// As requests' merge_hooks, a call's hooks replace the Session's for that
+// call; Hook(nil) adds nothing and replaces nothing.
+func TestCallHooksReplaceSessionHooks(t *testing.T) {
+	srv := newHTTPBin(t)
+	var order []string
+	rec := func(name string) func(*Response) error {
+		return func(r *Response) error {
+			order = append(order, name)
+			return nil
+		}
+	}
+	s := testSession(t, Hook(rec("s1")), Hook(rec("s2")))
+	_, err := s.Get(srv.URL+"/get", Hook(rec("c1")), Hook(nil), Hook(rec("c2")))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c1", "c2"}, order)
+
+	order = nil
+	_, err = s.Get(srv.URL+"/get", Hook(nil))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"s1", "s2"}, order, "the Session's hooks when the call gives none")
+
 	// Through Send too.
 	order = nil
-	req, err := s.Prepare("GET", srv.URL+"/get")
+	req, err := s.Prepare("GET", srv.URL+"/get", Hook(rec("prepared")))
 	require.NoError(t, err)
 	_, err = s.Send(req, Hook(rec("send")))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"s1 200 0 true", "s2 200 0 true", "s3 200 0 true", "send 200 0 true"}, order)
+	assert.Equal(t, []string{"send"}, order)
 }
 
 func TestHookErrorFailsTheCall(t *testing.T) {
 	srv := newHTTPBin(t)
 	bad := errors.New("not on my watch")
 	var later bool
-	s := testSession(t, Hook(func(r *Response) error { return r.Raise() }))
-	_, err := s.Get(srv.URL+"/status/503", Hook(func(*Response) error { later = true; return nil }))
+	s := testSession(t, Hook(func(r *Response) error { return r.Raise() }), Hook(func(*Response) error { later = true; return nil }))
+	_, err := s.Get(srv.URL + "/status/503")
 	var httpErr *HTTPError
 	require.ErrorAs(t, err, &httpErr)
 	assert.Equal(t, 503, httpErr.StatusCode())

@@ -147,6 +147,25 @@ func dropDesynced(rt http.RoundTripper, hr *http.Response) {
 	}
 }
 
+// unknownProtocol reports whether the Transport took for an answer a status
+// line that is not HTTP/1.x (net/http parses any "HTTP/d.d"): http.client,
+// under requests, raises UnknownProtocol for it, reading "HTTP/0.9" as 1.0.
+// An HTTP/2 answer is one only on a connection that negotiated h2. The
+// connection it came on is dropped with the others idle, as in
+// dropDesynced, so that no later call reads what follows.
+func unknownProtocol(rt http.RoundTripper, hr *http.Response) bool {
+	switch {
+	case hr.ProtoMajor == 1, hr.Proto == "HTTP/0.9":
+		return false
+	case hr.ProtoMajor == 2 && hr.TLS != nil && hr.TLS.NegotiatedProtocol == "h2":
+		return false
+	}
+	if t, ok := rt.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+	return true
+}
+
 // maxConns is the cap on connections open to one host: PoolSize under
 // PoolBlock, none otherwise (requests' pool_block=False).
 func maxConns(c *config) int {

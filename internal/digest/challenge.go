@@ -55,8 +55,9 @@ func (e *ChallengeError) Unwrap() error { return e.Err }
 // default when a challenge names none.
 type Algorithm int
 
-// The algorithms of RFC 7616 section 6.1; the -sess variants hash the client
-// nonce into the session key (section 3.4.2).
+// The algorithms of RFC 7616 section 6.1, and SHA-512, which Python's
+// requests answers too; the -sess variants hash the client nonce into the
+// session key (section 3.4.2).
 const (
 	MD5            Algorithm = iota // MD5, the default
 	MD5Sess                         // MD5-sess
@@ -64,6 +65,8 @@ const (
 	SHA256Sess                      // SHA-256-sess
 	SHA512_256                      // SHA-512-256 (SHA-512/256)
 	SHA512_256Sess                  // SHA-512-256-sess
+	SHA512                          // SHA-512
+	SHA512Sess                      // SHA-512-sess
 )
 
 var algorithmNames = [...]string{
@@ -73,6 +76,8 @@ var algorithmNames = [...]string{
 	SHA256Sess:     "SHA-256-sess",
 	SHA512_256:     "SHA-512-256",
 	SHA512_256Sess: "SHA-512-256-sess",
+	SHA512:         "SHA-512",
+	SHA512Sess:     "SHA-512-sess",
 }
 
 // String returns the algorithm token as the RFC spells it, which is also what
@@ -86,7 +91,7 @@ func (a Algorithm) String() string {
 
 // Sess reports whether a is a session variant (MD5-sess and friends).
 func (a Algorithm) Sess() bool {
-	return a == MD5Sess || a == SHA256Sess || a == SHA512_256Sess
+	return a == MD5Sess || a == SHA256Sess || a == SHA512_256Sess || a == SHA512Sess
 }
 
 // strength orders algorithms by hash strength for choosing among several
@@ -97,7 +102,7 @@ func (a Algorithm) strength() int {
 		return 1
 	case SHA256, SHA256Sess:
 		return 2
-	case SHA512_256, SHA512_256Sess:
+	case SHA512_256, SHA512_256Sess, SHA512, SHA512Sess:
 		return 3
 	}
 	return 0

@@ -216,6 +216,8 @@ func TestAlgorithmString(t *testing.T) {
 		{SHA256Sess, "SHA-256-sess", true},
 		{SHA512_256, "SHA-512-256", false},
 		{SHA512_256Sess, "SHA-512-256-sess", true},
+		{SHA512, "SHA-512", false},
+		{SHA512Sess, "SHA-512-sess", true},
 		{Algorithm(42), "Algorithm(42)", false},
 		{Algorithm(-1), "Algorithm(-1)", false},
 	}

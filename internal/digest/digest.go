@@ -310,6 +310,8 @@ func hashFunc(a Algorithm) func() hash.Hash {
 		return sha256.New
 	case SHA512_256, SHA512_256Sess:
 		return sha512.New512_256
+	case SHA512, SHA512Sess:
+		return sha512.New
 	}
 	return nil
 }

@@ -105,6 +105,9 @@ func refHash(alg Algorithm, s string) string {
 	case SHA512_256, SHA512_256Sess:
 		sum := sha512.Sum512_256([]byte(s))
 		return hex.EncodeToString(sum[:])
+	case SHA512, SHA512Sess:
+		sum := sha512.Sum512([]byte(s))
+		return hex.EncodeToString(sum[:])
 	}
 	panic("unknown algorithm")
 }
@@ -119,7 +122,7 @@ func TestAlgorithms(t *testing.T) {
 		uri    = "/doe.json?x=1"
 		body   = `{"a":1}`
 	)
-	for _, alg := range []Algorithm{MD5, MD5Sess, SHA256, SHA256Sess, SHA512_256, SHA512_256Sess} {
+	for _, alg := range []Algorithm{MD5, MD5Sess, SHA256, SHA256Sess, SHA512_256, SHA512_256Sess, SHA512, SHA512Sess} {
 		for _, qop := range []string{"auth", "auth-int"} {
 			t.Run(alg.String()+"/"+qop, func(t *testing.T) {
 				c := New(user, pass, fixedCnonce(cnonce))

@@ -57,6 +57,9 @@ func serverHash(alg, s string) string {
 	case "SHA-512-256":
 		sum := sha512.Sum512_256([]byte(s))
 		return hex.EncodeToString(sum[:])
+	case "SHA-512":
+		sum := sha512.Sum512([]byte(s))
+		return hex.EncodeToString(sum[:])
 	}
 	return "unknown algorithm " + alg
 }
@@ -224,7 +227,7 @@ func newServer(t *testing.T, v *verifier) (*httptest.Server, *http.Client) {
 }
 
 func TestEndToEnd(t *testing.T) {
-	for _, alg := range []string{"", "MD5", "md5-sess", "SHA-256", "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess"} {
+	for _, alg := range []string{"", "MD5", "md5-sess", "SHA-256", "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess", "SHA-512", "SHA-512-sess"} {
 		for _, qop := range []string{"auth", "auth,auth-int", ""} {
 			if strings.HasSuffix(alg, "sess") && qop == "" {
 				continue
