@@ -35,6 +35,12 @@ type config struct {
 	proxies []Proxies
 	jar     http.CookieJar
 
+	// The state of RateLimit, CircuitBreaker and Endpoints, shared by every
+	// call given the same option.
+	limits    *limiters
+	breakers  *breakers
+	endpoints *endpointSet
+
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
 	err        error       // a Session default that is invalid, reported by every call
