@@ -3,6 +3,7 @@ package requests
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -180,7 +181,7 @@ type breaker struct {
 
 // hostKey is the origin a breaker or limiter is kept for.
 func hostKey(u *url.URL) string {
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + portOf(u)
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), portOf(u))
 }
 
 // allow asks host's breaker to let an attempt through. probe reports an
@@ -266,13 +267,18 @@ func (b *breaker) idle() bool {
 	return b.state == BreakerClosed && b.failures == 0
 }
 
-// judge says what an attempt's result tells of its host.
+// judge says what an attempt's result tells of its host; without breakers
+// (nil), as the zero BreakerPolicy does.
 func (bs *breakers) judge(resp *Response, err error) outcome {
 	if err != nil && (errors.Is(err, ErrCircuitOpen) || errors.Is(err, ErrRateLimited) || callerGaveUp(err)) {
 		return neutral
 	}
-	if bs.p.IsFailure != nil {
-		if bs.p.IsFailure(resp, err) {
+	var p BreakerPolicy
+	if bs != nil {
+		p = bs.p
+	}
+	if p.IsFailure != nil {
+		if p.IsFailure(resp, err) {
 			return failure
 		}
 		return success
@@ -284,8 +290,8 @@ func (bs *breakers) judge(resp *Response, err error) outcome {
 		return neutral // a bad request of the caller's, not the host's fault
 	}
 	code := resp.StatusCode
-	if bs.p.FailureStatuses != nil {
-		if slices.Contains(bs.p.FailureStatuses, code) {
+	if p.FailureStatuses != nil {
+		if slices.Contains(p.FailureStatuses, code) {
 			return failure
 		}
 		return success

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -142,17 +141,14 @@ func TestCircuitBreakerStopsRetries(t *testing.T) {
 }
 
 func TestCircuitBreakerCountsConnectionErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now: connections are refused
+	addr := closedPort(t)
 	s := testSession(t, breakerOption(BreakerPolicy{Failures: 2}, newFakeClock().Now))
 
 	for range 2 {
 		_, err := s.Get("http://" + addr + "/")
 		require.ErrorIs(t, err, ErrConnection)
 	}
-	_, err = s.Get("http://" + addr + "/")
+	_, err := s.Get("http://" + addr + "/")
 	require.ErrorIs(t, err, ErrCircuitOpen)
 	assert.NotErrorIs(t, err, ErrConnection, "refused by the breaker, not by the host")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -50,15 +49,6 @@ func (e *endpoint) requests() []*http.Request {
 	return append([]*http.Request(nil), e.got...)
 }
 
-// downAddr is a loopback address where nothing listens.
-func downAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 func TestEndpointsRoundRobinJoinsThePath(t *testing.T) {
 	a, b, c := newEndpoint(t, "a"), newEndpoint(t, "b"), newEndpoint(t, "c")
 	bases := []string{a.URL + "/api/", b.URL + "/api", c.URL}
@@ -99,7 +89,7 @@ func TestEndpointsFailOver(t *testing.T) {
 			bad.status.Store(503)
 			first := bad.URL
 			if tt.down {
-				first = "http://" + downAddr(t)
+				first = "http://" + closedPort(t)
 			}
 			s := testSession(t, Endpoints([]string{first, good.URL}, RoundRobin))
 			resp, err := s.Do(tt.method, "/x", Data("body"))

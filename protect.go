@@ -176,12 +176,9 @@ func (s *Session) guarded(cl *call, req *http.Request, balanced bool) (*Response
 		defer n.Add(-1)
 	}
 	resp, err := s.roundTrip(cl, req)
-	o := success
+	o := c.breakers.judge(resp, err)
 	if c.breakers != nil {
-		o = c.breakers.judge(resp, err)
 		c.breakers.report(host, probe, o)
-	} else if err != nil && !callerGaveUp(err) || resp != nil && (resp.StatusCode == 429 || resp.StatusCode >= 500) {
-		o = failure
 	}
 	cl.prot.failed = balanced && o == failure
 	return resp, err
