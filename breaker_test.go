@@ -263,3 +263,15 @@ func TestCircuitBreakerOffAndSettings(t *testing.T) {
 	s.Update(CircuitBreaker(BreakerPolicy{Failures: -1}))
 	assert.Nil(t, s.Settings().CircuitBreaker)
 }
+
+func TestHostKey(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"http://Example.TEST/x", "http://example.test:80"},
+		{"https://example.test/", "https://example.test:443"},
+		{"http://[::1]:8080/", "http://[::1]:8080"},
+		{"HTTP://127.0.0.1:1/", "http://127.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, hostKey(mustParse(t, tt.url)), tt.url)
+	}
+}
