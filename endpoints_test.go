@@ -236,3 +236,34 @@ func TestEndpointsBadInput(t *testing.T) {
 	assert.False(t, errors.Is(err, ErrCircuitOpen))
 	assert.True(t, strings.Contains(err.Error(), "//other/x"))
 }
+
+func TestEndpointsFailOverPastTwo(t *testing.T) {
+	a, b, c := newEndpoint(t, "a"), newEndpoint(t, "b"), newEndpoint(t, "c")
+	a.status.Store(503)
+	b.status.Store(503)
+	bases := []string{a.URL + "/one", b.URL + "/two", c.URL + "/three"}
+	s := testSession(t, Endpoints(bases, RoundRobin))
+
+	resp, err := s.Get("/x")
+	require.NoError(t, err)
+	assert.Equal(t, "c /three/x", resp.Text())
+	assert.Equal(t, bases[:2], resp.Protection().Moves)
+	assert.Equal(t, bases[2], resp.Protection().Endpoint)
+	for _, e := range []*endpoint{a, b, c} {
+		assert.Len(t, e.requests(), 1, e.name)
+	}
+}
+
+func TestEndpointsRetriesPastTwo(t *testing.T) {
+	a, b, c := newEndpoint(t, "a"), newEndpoint(t, "b"), newEndpoint(t, "c")
+	a.status.Store(503)
+	b.status.Store(503)
+	bases := []string{a.URL + "/one", b.URL + "/two", c.URL + "/three"}
+	s := testSession(t, Endpoints(bases, LeastOutstanding), Retry(RetryPolicy{StatusForcelist: []int{503}}))
+
+	resp, err := s.Get("/x")
+	require.NoError(t, err)
+	assert.Equal(t, "c /three/x", resp.Text())
+	assert.Equal(t, 2, resp.Retries)
+	assert.Equal(t, bases[:2], resp.Protection().Moves)
+}

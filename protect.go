@@ -65,20 +65,20 @@ func (s *Session) trip(cl *call, req *http.Request) (*Response, error) {
 		return s.roundTrip(cl, req)
 	}
 	set := c.endpoints
-	at := -1
+	at := -1 // the endpoint req is placed on
 	if set != nil {
 		at = set.locate(cl, req)
 	}
 	for moves := 0; ; moves++ {
 		if at >= 0 {
-			cl.prot.ep = at
 			if cl.prot.failed {
-				next, err := s.place(cl, req)
+				next, err := s.place(cl, req, at)
 				if err != nil {
 					return nil, err
 				}
-				req = next
+				req, at = next, cl.prot.ep
 			}
+			cl.prot.ep = at
 			cl.prot.noteSkips(set, c.breakers)
 		}
 		resp, err := s.guarded(cl, req, at >= 0)
@@ -108,27 +108,26 @@ func (s *Session) failover(cl *call, req *http.Request, err error, moves int) bo
 	return err != nil && !s.sent(cl, req, err) || slices.Contains(set.idempotent, req.Method)
 }
 
-// place puts req, not yet sent, on the next endpoint after a failure on the
-// current one.
-func (s *Session) place(cl *call, req *http.Request) (*http.Request, error) {
+// place puts req, not yet sent and placed on endpoint at, on the next
+// endpoint after a failure on the last one the call sent to (cl.prot.ep,
+// which a retry's request, copied from the first, may not be on).
+func (s *Session) place(cl *call, req *http.Request, at int) (*http.Request, error) {
 	set := cl.cfg.endpoints
-	from := cl.prot.ep
-	to, err := set.pick(cl.cfg.breakers, from)
+	failed := cl.prot.ep
+	to, err := set.pick(cl.cfg.breakers, failed)
 	if err != nil {
 		closeBody(req)
 		return nil, wrapErr(req.Method, req.URL, ErrCircuitOpen, err)
 	}
 	cl.prot.failed = false
-	if to == from {
+	if to != failed {
+		cl.prot.moves = append(cl.prot.moves, set.raw[failed])
+	}
+	cl.prot.ep = to
+	if to == at {
 		return req, nil
 	}
-	next, err := set.move(cl, req, from, to)
-	if err != nil {
-		return nil, err
-	}
-	cl.prot.moves = append(cl.prot.moves, set.raw[from])
-	cl.prot.ep = to
-	return next, nil
+	return set.move(cl, req, at, to)
 }
 
 // noteSkips records the endpoints whose breaker is open now.
