@@ -52,6 +52,9 @@ func (b Balance) String() string {
 // authentication challenge. Redirects an endpoint answers are followed as
 // any redirect.
 //
+// Prepare places a path on the first endpoint; Send sends such a request
+// there, without balancing, as it sends any prepared request.
+//
 // The rotation and counts live in the option: given to NewSession or Update
 // they serve every call of the Session. Endpoints(nil, RoundRobin) turns it
 // off. A base that is not an absolute http or https URL makes every call

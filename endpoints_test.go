@@ -267,3 +267,33 @@ func TestEndpointsRetriesPastTwo(t *testing.T) {
 	assert.Equal(t, 2, resp.Retries)
 	assert.Equal(t, bases[:2], resp.Protection().Moves)
 }
+
+func TestEndpointsFollowARedirectOnTheSameEndpoint(t *testing.T) {
+	a, b := newEndpoint(t, "a"), newEndpoint(t, "b")
+	hop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/old" {
+			http.Redirect(w, r, "/api/new", http.StatusFound)
+			return
+		}
+		fmt.Fprint(w, "hop "+r.URL.Path)
+	}))
+	t.Cleanup(hop.Close)
+	s := testSession(t, Endpoints([]string{hop.URL + "/api", a.URL, b.URL}, RoundRobin))
+
+	resp, err := s.Get("/old")
+	require.NoError(t, err)
+	assert.Equal(t, "hop /api/new", resp.Text())
+	assert.Len(t, resp.History, 1)
+	assert.Equal(t, hop.URL+"/api", resp.Protection().Endpoint)
+	assert.Empty(t, a.requests())
+	assert.Empty(t, b.requests())
+
+	s2 := testSession(t, Endpoints([]string{hop.URL + "/api"}, RoundRobin))
+	req, err := s2.Prepare(http.MethodGet, "/p")
+	require.NoError(t, err)
+	assert.Equal(t, hop.URL+"/api/p", req.URL.String())
+	resp, err = s2.Send(req)
+	require.NoError(t, err)
+	assert.Equal(t, "hop /api/p", resp.Text())
+	assert.Empty(t, resp.Protection().Endpoint, "a prepared request is not balanced")
+}
