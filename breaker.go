@@ -119,6 +119,8 @@ const (
 	BreakerHalfOpen
 )
 
+// String names the state as OnChange reports it: "closed", "open" or
+// "half-open".
 func (s BreakerState) String() string {
 	switch s {
 	case BreakerClosed:
@@ -146,6 +148,7 @@ type CircuitOpenError struct {
 	RetryAt time.Time
 }
 
+// Error names the host and when it lets a call through again.
 func (e *CircuitOpenError) Error() string {
 	return fmt.Sprintf("%s refused until %s", e.Host, e.RetryAt.UTC().Format(time.RFC3339Nano))
 }

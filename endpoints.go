@@ -21,6 +21,7 @@ const (
 	LeastOutstanding
 )
 
+// String names the strategy: "round robin" or "least outstanding".
 func (b Balance) String() string {
 	switch b {
 	case RoundRobin:
