@@ -30,16 +30,17 @@ type config struct {
 	cookies []Cookies
 	seed    Cookies // the Session's own Cookies, merged: see addCookies
 	body    bodySpec
-	ctx     context.Context
-	tls     tlsKey
-	proxies []Proxies
-	jar     http.CookieJar
 
 	// The state of RateLimit, CircuitBreaker and Endpoints, shared by every
 	// call given the same option.
 	limits    *limiters
 	breakers  *breakers
 	endpoints *endpointSet
+
+	ctx     context.Context
+	tls     tlsKey
+	proxies []Proxies
+	jar     http.CookieJar
 
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
