@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"unicode/utf8"
 
 	"golang.org/x/net/http/httpguts"
@@ -108,28 +109,46 @@ type Challenger interface {
 // one request, so that a Challenger and a server cannot loop.
 const maxChallenges = 3
 
-// authenticate applies the call's Authenticator or, when there is none and
+// authenticate applies the call's Authenticator or, when there is none,
+// fromURL (the URL's user info, see urlAuth) or, when there is neither and
 // the environment is trusted, the .netrc credentials for the request's host
 // (requests' get_netrc_auth). An Authorization header given by the caller
-// wins over .netrc, which requests does not do.
-func authenticate(req *http.Request, c *config) error {
-	if c.Auth != nil {
+// wins over .netrc, and so does the URL's user info, which requests does
+// not do.
+func authenticate(req *http.Request, c *config, fromURL Authenticator) error {
+	switch {
+	case c.Auth != nil:
 		return c.Auth.Authenticate(req)
-	}
-	if c.TrustEnv && req.Header.Get("Authorization") == "" {
+	case fromURL != nil:
+		return fromURL.Authenticate(req)
+	case c.TrustEnv && req.Header.Get("Authorization") == "":
 		return netrcAuth(req)
 	}
 	return nil
 }
 
+// urlAuth is requests' get_auth_from_url: a URL's user info, decoded, as
+// Basic credentials (a missing part empty); none when both parts are empty.
+func urlAuth(u *url.Userinfo) Authenticator {
+	if u == nil {
+		return nil
+	}
+	pass, _ := u.Password()
+	if u.Username() == "" && pass == "" {
+		return nil
+	}
+	return basicAuth{user: u.Username(), pass: pass}
+}
+
 // authenticateHop authenticates a redirect hop (requests' rebuild_auth): the
 // Authenticator again while credentials are kept, as a Digest answer depends
 // on the URI; without one, the .netrc credentials of the hop's own host.
+// Credentials from the first URL's user info travel in the kept header.
 func authenticateHop(req *http.Request, c *config, stripped bool) error {
 	if c.Auth != nil && stripped {
 		return nil
 	}
-	return authenticate(req, c)
+	return authenticate(req, c, nil)
 }
 
 // answerChallenges answers 401s while the call's Challenger asks to, and

@@ -614,3 +614,100 @@ func TestDigestReplaysAMultipartUpload(t *testing.T) {
 		assert.Contains(t, bodies[1], part)
 	}
 }
+
+// As requests' prepare_auth: with no auth given, the URL's user info
+// (get_auth_from_url: percent-decoded, a missing part empty, both empty
+// meaning none) is sent as Basic auth; an auth option, the call's or the
+// Session's, wins. The user info never shows in Response.URL.
+func TestCredentialsInTheURLAreSentAsBasicAuth(t *testing.T) {
+	srv, seen := authSeen(t)
+	hostport := strings.TrimPrefix(srv.URL, "http://")
+	tests := []struct {
+		name     string
+		userinfo string
+		session  []Option
+		opts     []Option
+		want     string
+	}{
+		{"user and password", "alice:s3cret@", nil, nil, "Basic " + basic("alice", "s3cret")},
+		{"percent-decoded", "al%40ice:p%3Ass%20w%C3%B6rd@", nil, nil, "Basic " + basic("al@ice", "p:ss w\xf6rd")},
+		{"user only", "alice@", nil, nil, "Basic " + basic("alice", "")},
+		{"password only", ":s3cret@", nil, nil, "Basic " + basic("", "s3cret")},
+		{"both empty: none", ":@", nil, nil, ""},
+		{"the call's auth wins", "alice:s3cret@", nil, []Option{BasicAuth("bob", "pw")}, "Basic " + basic("bob", "pw")},
+		{"the Session's auth wins", "alice:s3cret@", []Option{BearerAuth("t")}, nil, "Bearer t"},
+		{"Auth(nil) lets the URL's apply", "alice:s3cret@", []Option{BearerAuth("t")}, []Option{Auth(nil)}, "Basic " + basic("alice", "s3cret")},
+		{"over an Authorization header", "alice:s3cret@", nil, []Option{Headers{"Authorization": "Bearer h"}}, "Basic " + basic("alice", "s3cret")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			*seen = nil
+			r, err := testSession(t, tt.session...).Get("http://"+tt.userinfo+hostport+"/x?q=1", tt.opts...)
+			require.NoError(t, err)
+			assert.Equal(t, []string{tt.want}, *seen)
+			assert.Equal(t, srv.URL+"/x?q=1", r.URL)
+		})
+	}
+}
+
+// The user info is taken out of the URL when the request is built: not in
+// the prepared request, Response.URL, History or error text. Credentials
+// from it go on to a same-origin redirect, as requests' rebuild_auth keeps
+// the Authorization header there.
+func TestCredentialsInTheURLDoNotShow(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/start" {
+			http.Redirect(w, r, "/end", http.StatusFound)
+			return
+		}
+		io.WriteString(w, r.Header.Get("Authorization"))
+	}))
+	t.Cleanup(srv.Close)
+	hostport := strings.TrimPrefix(srv.URL, "http://")
+	s := testSession(t)
+
+	req, err := s.Prepare("GET", "http://alice:s3cret@"+hostport+"/start")
+	require.NoError(t, err)
+	assert.Nil(t, req.URL.User)
+	assert.Equal(t, "Basic "+basic("alice", "s3cret"), req.Header.Get("Authorization"))
+
+	r, err := s.Get("http://alice:s3cret@" + hostport + "/start")
+	require.NoError(t, err)
+	assert.Equal(t, "Basic "+basic("alice", "s3cret"), r.Text(), "kept on a same-origin redirect")
+	assert.Equal(t, srv.URL+"/end", r.URL)
+	require.Len(t, r.History, 1)
+	assert.Equal(t, srv.URL+"/start", r.History[0].URL)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	_, err = s.Get("http://alice:s3cret@" + closed + "/")
+	require.ErrorIs(t, err, ErrConnection)
+	assert.NotContains(t, err.Error(), "alice")
+	assert.NotContains(t, err.Error(), "s3cret")
+}
+
+// Credentials from the URL are credentials like any other: a redirect to
+// another origin drops them (requests' should_strip_auth), and the user
+// info of a Location is not used (requests sends a hop's URL as it is,
+// without prepare_auth).
+func TestCredentialsInTheURLAreStrippedOnCrossOriginRedirect(t *testing.T) {
+	other, seen := authSeen(t)
+	srv := httptest.NewServer(http.RedirectHandler(at(other.URL, "mallory:pw@b.test")+"/", http.StatusFound))
+	t.Cleanup(srv.Close)
+	r, err := testSession(t, resolve()).Get("http://alice:s3cret@" + strings.TrimPrefix(at(srv.URL, "a.test"), "http://"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{""}, *seen)
+	assert.Equal(t, at(other.URL, "b.test")+"/", r.URL)
+}
+
+// URL credentials are given for this call, so they win over .netrc; in
+// requests, .netrc credentials for the host win over the URL's.
+func TestCredentialsInTheURLWinOverNetrc(t *testing.T) {
+	srv, seen := authSeen(t)
+	useNetrc(t, "machine 127.0.0.1 login nate password fromnetrc\n")
+	_, err := testSession(t).Get("http://alice:s3cret@" + strings.TrimPrefix(srv.URL, "http://"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Basic " + basic("alice", "s3cret")}, *seen)
+}

@@ -42,6 +42,8 @@ type config struct {
 	proxies []Proxies
 	jar     http.CookieJar
 
+	readTimeoutSet bool // a read timeout given by an option, not the default (Subscribe)
+
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
 	err        error       // a Session default that is invalid, reported by every call
@@ -316,8 +318,8 @@ func addCookies(req *http.Request, c *config, cl *call) error {
 	if jar != nil {
 		stored = jar.Cookies(req.URL)
 		for _, ck := range stored {
-			if _, ok := explicit[ck.Name]; ok {
-				continue
+			if _, ok := explicit[ck.Name]; ok || checkCookie(ck.Name, ck.Value) != nil {
+				continue // a jar of the caller's may hold what cannot be sent
 			}
 			writeCookie(&b, ck.Name, ck.Value)
 		}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/net/http/httpguts"
@@ -31,17 +32,30 @@ func newJar() http.CookieJar {
 // answers "none" without looking: the look-up (the public suffix rules and
 // the host parsed on every call, under the jar's lock) costs more than the
 // rest of building a request, and many Sessions never receive a cookie.
+//
+// It also bounds the jar: at most MaxCookiesPerDomain cookies per
+// registrable domain and MaxCookies in all, the oldest evicted first.
 type sessionJar struct {
 	jar  *cookiejar.Jar
 	used atomic.Bool
+	mu   sync.Mutex // guards idx and serialises SetCookies
+	idx  jarIndex
 }
 
-// SetCookies stores cookies as cookiejar.Jar does.
+// SetCookies stores cookies as cookiejar.Jar does, then evicts the oldest
+// cookies past MaxCookiesPerDomain and MaxCookies. A cookie whose name is
+// not a token or whose value holds a control byte or ';' is dropped, and
+// so is one from a non-secure origin that would shadow a Secure cookie.
 func (j *sessionJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
-	if len(cookies) > 0 {
-		j.used.Store(true)
+	if len(cookies) == 0 {
+		return
 	}
-	j.jar.SetCookies(u, cookies)
+	j.used.Store(true)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, c := range cookies {
+		j.store(u, c)
+	}
 }
 
 // Cookies returns the cookies to send to u, as cookiejar.Jar does.
@@ -159,5 +173,5 @@ func storeCookies(cl *call, u *url.URL, h http.Header) {
 	if len(lines) > MaxSetCookies {
 		lines = lines[:MaxSetCookies]
 	}
-	jar.SetCookies(u, (&http.Response{Header: http.Header{"Set-Cookie": lines}}).Cookies())
+	jar.SetCookies(u, parseSetCookies(lines))
 }

@@ -215,7 +215,7 @@ func (set *endpointSet) move(cl *call, req *http.Request, from, to int) (*http.R
 		closeBody(next)
 		return nil, wrapErr(next.Method, &u, ErrInvalidHeader, err)
 	}
-	if err := authenticate(next, c); err != nil {
+	if err := authenticate(next, c, nil); err != nil { // a path carries no user info
 		closeBody(next)
 		return nil, wrapErr(next.Method, &u, nil, err)
 	}

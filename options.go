@@ -32,7 +32,9 @@ type ParamValues map[string][]string
 func (p ParamValues) apply(c *config) { c.query = addLayer(c.query, queryLayer{many: p}) }
 
 // Headers are request headers. Names are case-insensitive: a call's
-// "content-type" replaces a Session's "Content-Type".
+// "content-type" replaces a Session's "Content-Type". A "Host" header sets
+// the request's Host (http.Request.Host), kept on redirects within the
+// origin only.
 type Headers map[string]string
 
 func (h Headers) apply(c *config) { c.headers = addLayer(c.headers, h) }
@@ -80,7 +82,7 @@ func Data(v any) Option {
 // times out. Zero or a negative d turns both timeouts off (timeout=None).
 func Timeout(d time.Duration) Option {
 	d = max(d, 0)
-	return optionFunc(func(c *config) { c.ConnectTimeout, c.ReadTimeout = d, d })
+	return optionFunc(func(c *config) { c.ConnectTimeout, c.ReadTimeout, c.readTimeoutSet = d, d, true })
 }
 
 // ConnectTimeout bounds connecting: the dial, the proxy tunnel and the TLS
@@ -96,7 +98,7 @@ func ConnectTimeout(d time.Duration) Option {
 // requests' (connect, read) tuple). Zero or negative turns it off.
 func ReadTimeout(d time.Duration) Option {
 	d = max(d, 0)
-	return optionFunc(func(c *config) { c.ReadTimeout = d })
+	return optionFunc(func(c *config) { c.ReadTimeout, c.readTimeoutSet = d, true })
 }
 
 // Context makes ctx govern the whole call: when it is done the call stops

@@ -1,6 +1,7 @@
 package requests
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -32,7 +33,11 @@ import (
 // ALL_PROXY and NO_PROXY decide (lower-case names too), with the semantics of
 // golang.org/x/net/http/httpproxy: localhost and loopback addresses are never
 // proxied from the environment. A proxy that refuses (407, or 403 to
-// CONNECT), cannot be reached, or has a bad URL fails the call with ErrProxy.
+// CONNECT), cannot be reached, or has a bad URL fails the call with ErrProxy;
+// so does a proxy variable that does not parse, where httpproxy would go
+// direct. In a CGI process (REQUEST_METHOD set) HTTP_PROXY may come from the
+// client's Proxy: header (httpoxy), so a call to an http URL it would apply
+// to fails with ErrProxy, as net/http refuses it there.
 type Proxies map[string]string
 
 func (p Proxies) apply(c *config) { c.proxies = addLayer(c.proxies, p) }
@@ -67,11 +72,7 @@ func selectProxy(c *config, u *url.URL) (*url.URL, error) {
 	if !c.TrustEnv {
 		return nil, nil
 	}
-	p, err := envProxy()(u)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrProxy, err)
-	}
-	return p, nil
+	return envProxy().proxyFor(u)
 }
 
 // proxyURLs holds the proxy URLs parsed so far, so that a Session's
@@ -112,40 +113,89 @@ func parseProxy(raw string) (*url.URL, error) {
 	default:
 		return nil, fmt.Errorf("%w: unsupported proxy scheme %q", ErrProxy, p.Scheme)
 	}
+	if p.Host == "" {
+		return nil, fmt.Errorf("%w: proxy URL %q has no host", ErrProxy, p.Redacted())
+	}
 	return p, nil
 }
 
-// envProxyCache holds the proxy function for the environment as last read,
-// so that the environment is parsed again only when it changes (tests change
-// it with t.Setenv; net/http reads it once per process).
+// envProxyCache holds the proxies of the environment as last read, so that
+// the environment is parsed again only when it changes (tests change it with
+// t.Setenv; net/http reads it once per process).
 var envProxyCache atomic.Pointer[envProxyEntry]
 
-type envProxyEntry struct {
-	cfg httpproxy.Config
-	fn  func(*url.URL) (*url.URL, error)
+// proxyEnv is the environment's say on proxies.
+type proxyEnv struct {
+	http, https, all, no string
+	// cgi is set in a CGI process, where HTTP_PROXY may come from the
+	// client's Proxy: header (httpoxy, CVE-2016-5386).
+	cgi bool
 }
 
-func envProxy() func(*url.URL) (*url.URL, error) {
-	cfg := httpproxy.Config{
-		HTTPProxy:  getenvAny("HTTP_PROXY", "http_proxy"),
-		HTTPSProxy: getenvAny("HTTPS_PROXY", "https_proxy"),
-		NoProxy:    getenvAny("NO_PROXY", "no_proxy"),
+type envProxyEntry struct {
+	env proxyEnv
+	fn  func(*url.URL) (*url.URL, error)
+	// httpErr and httpsErr say why the proxy for that scheme is unusable.
+	httpErr, httpsErr error
+}
+
+// badProxyHost stands in, for the NO_PROXY rules, for a proxy value that
+// does not parse: when it is chosen, the call fails with the parse error
+// instead of going direct.
+const badProxyHost = "malformed-proxy.invalid"
+
+func envProxy() *envProxyEntry {
+	env := proxyEnv{
+		http:  getenvAny("HTTP_PROXY", "http_proxy"),
+		https: getenvAny("HTTPS_PROXY", "https_proxy"),
+		all:   getenvAny("ALL_PROXY", "all_proxy"),
+		no:    getenvAny("NO_PROXY", "no_proxy"),
+		cgi:   os.Getenv("REQUEST_METHOD") != "",
 	}
-	if all := getenvAny("ALL_PROXY", "all_proxy"); all != "" {
-		// requests' "all" scheme: the fallback for both.
-		if cfg.HTTPProxy == "" {
-			cfg.HTTPProxy = all
-		}
-		if cfg.HTTPSProxy == "" {
-			cfg.HTTPSProxy = all
-		}
+	if e := envProxyCache.Load(); e != nil && e.env == env {
+		return e
 	}
-	if e := envProxyCache.Load(); e != nil && e.cfg == cfg {
-		return e.fn
+	e := &envProxyEntry{env: env}
+	cfg := httpproxy.Config{NoProxy: env.no}
+	// requests' "all" scheme is the fallback for both.
+	cfg.HTTPProxy, e.httpErr = envProxyValue(cmp.Or(env.http, env.all))
+	cfg.HTTPSProxy, e.httpsErr = envProxyValue(cmp.Or(env.https, env.all))
+	if env.cgi && env.http != "" {
+		e.httpErr = fmt.Errorf("%w: refusing HTTP_PROXY from the environment of a CGI process, where a client can set it", ErrProxy)
+		cfg.HTTPProxy = "http://" + badProxyHost
 	}
-	e := &envProxyEntry{cfg: cfg, fn: cfg.ProxyFunc()}
+	e.fn = cfg.ProxyFunc()
 	envProxyCache.Store(e)
-	return e.fn
+	return e
+}
+
+// envProxyValue parses a proxy variable as Proxies values are parsed (a
+// value without a scheme is an http proxy). httpproxy would drop a value it
+// cannot parse and go direct; here it fails the calls it would apply to.
+func envProxyValue(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	p, err := parseProxy(raw)
+	if err != nil {
+		return "http://" + badProxyHost, err
+	}
+	return p.String(), nil
+}
+
+// proxyFor returns the environment's proxy for u.
+func (e *envProxyEntry) proxyFor(u *url.URL) (*url.URL, error) {
+	p, err := e.fn(u)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProxy, err)
+	}
+	if p != nil && p.Host == badProxyHost {
+		if u.Scheme == "https" {
+			return nil, e.httpsErr
+		}
+		return nil, e.httpErr
+	}
+	return p, nil
 }
 
 func getenvAny(names ...string) string {

@@ -375,3 +375,82 @@ func TestProxiesAreParsedOnce(t *testing.T) {
 		assert.ErrorIs(t, err, ErrProxy)
 	}
 }
+
+// In a CGI process HTTP_PROXY comes from the client's Proxy: header
+// (httpoxy), so it is never used for http URLs there.
+func TestCGIRefusesHTTPProxyFromEnvironment(t *testing.T) {
+	plain, _, _ := startOrigins(t, originName)
+	plainURL := "http://" + originName + ":" + plain.port
+	for _, name := range []string{"HTTP_PROXY", "http_proxy"} {
+		t.Run(name, func(t *testing.T) {
+			clearProxyEnv(t)
+			t.Setenv("REQUEST_METHOD", "GET")
+			t.Setenv(name, "http://127.0.0.1:1")
+			before, _ := plain.seen()
+			_, err := testSession(t, dialOrigin(true)).Get(plainURL)
+			require.ErrorIs(t, err, ErrProxy)
+			assert.Contains(t, err.Error(), "CGI")
+			after, _ := plain.seen()
+			assert.Len(t, after, len(before), "the origin was reached")
+		})
+	}
+	t.Run("ALL_PROXY is not client-controlled", func(t *testing.T) {
+		clearProxyEnv(t)
+		t.Setenv("REQUEST_METHOD", "GET")
+		t.Setenv("ALL_PROXY", "http://127.0.0.1:1")
+		_, err := testSession(t, dialOrigin(true)).Get(plainURL)
+		require.ErrorIs(t, err, ErrProxy) // the proxy is used, and refuses
+		assert.NotContains(t, err.Error(), "CGI")
+	})
+	t.Run("without REQUEST_METHOD", func(t *testing.T) {
+		clearProxyEnv(t)
+		t.Setenv("REQUEST_METHOD", "")
+		t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
+		_, err := testSession(t, dialOrigin(true)).Get(plainURL)
+		require.ErrorIs(t, err, ErrProxy)
+		assert.NotContains(t, err.Error(), "CGI")
+	})
+}
+
+// A proxy variable that does not parse fails the call instead of letting
+// it go direct.
+func TestMalformedEnvironmentProxyFailsClosed(t *testing.T) {
+	plain, secure, ca := startOrigins(t, originName)
+	plainURL := "http://" + originName + ":" + plain.port
+	secureURL := "https://" + originName + ":" + secure.port
+	tests := []struct {
+		env, value, url string
+	}{
+		{"HTTP_PROXY", "http://user:secret@proxy.test:port", plainURL},
+		{"http_proxy", "proxy\x7f.test:3128", plainURL},
+		{"HTTPS_PROXY", "https://user:secret@[::1", secureURL},
+		{"https_proxy", "http://%zz", secureURL},
+		{"ALL_PROXY", "http://", plainURL},
+		{"all_proxy", "ftp://proxy.test", secureURL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			clearProxyEnv(t)
+			t.Setenv(tt.env, tt.value)
+			_, err := testSession(t, CABundle(ca), dialOrigin(true)).Get(tt.url)
+			require.ErrorIs(t, err, ErrProxy)
+			assert.NotContains(t, err.Error(), "secret")
+		})
+	}
+	for _, o := range []*origin{plain, secure} {
+		via, _ := o.seen()
+		assert.Len(t, via, 0, "an origin was reached directly")
+	}
+	t.Run("NO_PROXY still applies", func(t *testing.T) {
+		clearProxyEnv(t)
+		t.Setenv("HTTP_PROXY", "http://%zz")
+		t.Setenv("NO_PROXY", originName)
+		get(t, testSession(t, dialOrigin(true)), plainURL)
+	})
+	t.Run("a bare host:port is an http proxy", func(t *testing.T) {
+		clearProxyEnv(t)
+		t.Setenv("HTTP_PROXY", "127.0.0.1:1")
+		_, err := testSession(t, dialOrigin(true)).Get(plainURL)
+		require.ErrorIs(t, err, ErrProxy)
+	})
+}

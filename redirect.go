@@ -30,11 +30,11 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		// A fragment survives a redirect that gives none (RFC 7231 7.1.2).
 		target.Fragment, target.RawFragment = req.URL.Fragment, req.URL.RawFragment
 	}
-	if target.Scheme != "http" && target.Scheme != "https" && s.mounted(target.String()) == nil {
-		return nil, wrapErr(req.Method, req.URL, ErrInvalidSchema, fmt.Errorf("redirect to unsupported scheme %q", target.Scheme))
-	}
-	if target.Host == "" {
-		return nil, wrapErr(req.Method, req.URL, ErrInvalidURL, fmt.Errorf("redirect to %q has no host", redactRaw(loc)))
+	// A Location's user info is not used, as in requests, nor shown.
+	target.User = nil
+	// Every check a direct URL gets: a target Get would refuse is refused.
+	if kind, err := s.checkURL(target, target.String()); err != nil {
+		return nil, wrapErr(req.Method, req.URL, kind, fmt.Errorf("redirect to %q: %w", redactRaw(loc), err))
 	}
 
 	method := redirectMethod(req.Method, resp.StatusCode)
@@ -70,6 +70,11 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		*stripped = true
 		delete(h, "Authorization")
 		delete(h, "Proxy-Authorization")
+	}
+	if !*stripped && req.Host != req.URL.Host {
+		// A Host given for the request stays while the chain stays on the
+		// origin, as credentials do; another host gets its own name.
+		next.Host = req.Host
 	}
 	next = next.WithContext(req.Context())
 	c := cl.cfg

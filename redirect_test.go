@@ -1,7 +1,10 @@
 package requests
 
 import (
+	"context"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -275,4 +278,60 @@ func TestRedirect307RewindsASeekableReaderTheServerRead(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "seekable", r.Text())
 	}
+}
+
+// A redirect's target gets every check a URL given to Get gets (requests'
+// resolve_redirects sends each hop through prepare_url's rules too): one
+// that Get refuses with ErrInvalidURL is refused the same way, and never
+// dialled (http://:1 would be the local machine).
+func TestRedirectTargetsAreValidatedLikeDirectURLs(t *testing.T) {
+	for _, loc := range []string{
+		"http://:1/",
+		"http://:80",
+		"https://:443/x",
+		"http://*example.com/",
+		"http://.example.com/",
+		"http://*/",
+		"http://a..example.com/",
+		"http://☃.net/",
+		"http://127.0.0.1:0/",
+	} {
+		t.Run(loc, func(t *testing.T) {
+			srv := httptest.NewServer(http.RedirectHandler(loc, http.StatusFound))
+			t.Cleanup(srv.Close)
+			var d net.Dialer
+			s := testSession(t, DialContext(func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if addr != srv.Listener.Addr().String() {
+					t.Errorf("dialled %s", addr)
+					return nil, errors.New("not dialled in tests")
+				}
+				return d.DialContext(ctx, network, addr)
+			}))
+			_, direct := s.Get(loc)
+			require.ErrorIs(t, direct, ErrInvalidURL)
+			r, err := s.Get(srv.URL)
+			assert.Nil(t, r)
+			assert.ErrorIs(t, err, ErrInvalidURL)
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, srv.URL, e.URL, "the error names the URL that redirected")
+		})
+	}
+}
+
+// A redirect target's Unicode host is sent as IDNA, as a direct URL's is.
+func TestRedirectTargetHostIsEncodedAsIDNA(t *testing.T) {
+	var port string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/start" {
+			http.Redirect(w, r, "http://bücher.test:"+port+"/end", http.StatusFound)
+			return
+		}
+		io.WriteString(w, r.Host)
+	}))
+	t.Cleanup(srv.Close)
+	_, port, _ = net.SplitHostPort(srv.Listener.Addr().String())
+	r, err := testSession(t, resolve()).Get(srv.URL + "/start")
+	require.NoError(t, err)
+	assert.Equal(t, "xn--bcher-kva.test:"+port, r.Text())
 }

@@ -46,6 +46,25 @@ func checkHeader(h http.Header) error {
 	return nil
 }
 
+// requestHost takes a Host header out of h and returns the Host to send: its
+// value, or urlHost when there is none (or it is empty). net/http never
+// sends a Host from the header map, only the request's Host, so a header
+// left there would be dropped without a word.
+func requestHost(h http.Header, urlHost string) (string, error) {
+	v, ok := h["Host"]
+	if !ok {
+		return urlHost, nil
+	}
+	delete(h, "Host")
+	if len(v) == 0 || v[0] == "" {
+		return urlHost, nil
+	}
+	if !httpguts.ValidHostHeader(v[0]) {
+		return "", fmt.Errorf("%w: Host header %q", ErrInvalidHeader, v[0])
+	}
+	return v[0], nil
+}
+
 // checkRequest is Send's check of a request it did not build.
 func checkRequest(req *http.Request) error {
 	if _, err := checkMethod(req.Method); err != nil {

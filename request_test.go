@@ -146,3 +146,77 @@ func TestSmallBodyIsWrittenWithItsHeaders(t *testing.T) {
 		})
 	}
 }
+
+// hostEcho answers with the Host the request came with; /same redirects to
+// /end on the same origin, /other to /end on b.test (mapped to loopback by
+// resolve).
+func hostEcho(t *testing.T) *httptest.Server {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/same":
+			http.Redirect(w, r, "/end", http.StatusFound)
+		case "/other":
+			http.Redirect(w, r, at(srv.URL, "b.test")+"/end", http.StatusFound)
+		default:
+			io.WriteString(w, r.Host)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// A Host header sets the request's Host (requests sends the header as
+// given; net/http would drop it from the header map and send the URL's):
+// a name for an IP, virtual hosting. It is kept on a redirect to the same
+// origin (requests keeps every header but Cookie and the body's there) and
+// never carried to another host, whose own name is sent instead.
+func TestHostHeaderSetsTheRequestHost(t *testing.T) {
+	srv := hostEcho(t)
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	tests := []struct {
+		name    string
+		session []Option
+		opts    []Option
+		path    string
+		want    string
+	}{
+		{"call option", nil, []Option{Headers{"Host": "example.test"}}, "/", "example.test"},
+		{"lower-case name", nil, []Option{Headers{"host": "example.test:8080"}}, "/", "example.test:8080"},
+		{"Session default", []Option{Headers{"Host": "example.test"}}, nil, "/", "example.test"},
+		{"call over Session", []Option{Headers{"Host": "example.test"}}, []Option{Headers{"Host": "other.test"}}, "/", "other.test"},
+		{"omitted", []Option{Headers{"Host": "example.test"}}, []Option{OmitHeaders("Host")}, "/", "127.0.0.1:" + port},
+		{"empty: the URL's", nil, []Option{Headers{"Host": ""}}, "/", "127.0.0.1:" + port},
+		{"kept on a same-origin redirect", nil, []Option{Headers{"Host": "example.test"}}, "/same", "example.test"},
+		{"not carried to another host", nil, []Option{Headers{"Host": "example.test"}}, "/other", "b.test:" + port},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testSession(t, append([]Option{resolve()}, tt.session...)...)
+			r, err := s.Get(srv.URL+tt.path, tt.opts...)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, r.Text())
+		})
+	}
+
+	req, err := testSession(t).Prepare("GET", srv.URL, Headers{"Host": "example.test"})
+	require.NoError(t, err)
+	assert.Equal(t, "example.test", req.Host)
+	assert.Empty(t, req.Header.Values("Host"), "the Host is the request's, not a header")
+}
+
+// A Host value HTTP does not allow is refused before anything is sent, as
+// any invalid header is.
+func TestInvalidHostHeaderIsRefused(t *testing.T) {
+	srv, hits := countingServer(t)
+	s := testSession(t)
+	for _, h := range []string{"ex ample.test", "a/b", "example.test\x7f", "a\"b"} {
+		t.Run(h, func(t *testing.T) {
+			_, err := s.Get(srv.URL, Headers{"Host": h})
+			assert.ErrorIs(t, err, ErrInvalidHeader)
+			_, err = s.Prepare("GET", srv.URL, Headers{"Host": h})
+			assert.ErrorIs(t, err, ErrInvalidHeader)
+		})
+	}
+	assert.Zero(t, hits.Load())
+}

@@ -300,8 +300,13 @@ func (r *Response) unicodeOrUndeclared() bool {
 	return strings.EqualFold(r.Encoding, charset.FromContentType(mediaType))
 }
 
-// Cookies returns the cookies the response set (its Set-Cookie headers).
-func (r *Response) Cookies() []*http.Cookie { return r.raw.Cookies() }
+// Cookies returns the cookies the response set (its Set-Cookie headers,
+// requests' r.cookies). Values are kept verbatim as requests keeps them:
+// foo="bar" gives the value "bar" with its quotes, where net/http would
+// strip them, and values net/http drops (a backslash or inner quote) are
+// kept. A cookie whose name is not a token or whose value holds a control
+// byte is left out.
+func (r *Response) Cookies() []*http.Cookie { return parseSetCookies(r.raw.Header["Set-Cookie"]) }
 
 // IsRedirect reports whether the response is a redirect that would be
 // followed: a 301, 302, 303, 307 or 308 with a Location (requests' r.is_redirect).

@@ -84,6 +84,10 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 		return nil, err.(*Error).withMethod(method)
 	}
 	mergeURLQuery(u, c.query)
+	// The user info is credentials (sent as Basic auth below): taken out of
+	// the URL so that no Response.URL, History or error shows it.
+	fromURL := urlAuth(u.User)
+	u.User = nil
 
 	var vals headerValues
 	if cl != nil {
@@ -94,6 +98,10 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	h, err := c.requestHeader(&vals)
 	if err != nil {
 		return nil, wrapErr(method, u, ErrInvalidHeader, err)
+	}
+	host, err := requestHost(h, u.Host)
+	if err != nil {
+		return nil, wrapErr(method, u, nil, err)
 	}
 
 	b, err := c.body.encode()
@@ -125,7 +133,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Host:          u.Host,
+		Host:          host,
 		ContentLength: b.length,
 		GetBody:       b.getBody,
 	}
@@ -151,7 +159,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 		closeBody(req)
 		return nil, wrapErr(method, u, ErrInvalidHeader, err)
 	}
-	if err := authenticate(req, c); err != nil {
+	if err := authenticate(req, c, fromURL); err != nil {
 		closeBody(req)
 		return nil, wrapErr(method, u, nil, err)
 	}

@@ -91,11 +91,14 @@ func (s *Session) Update(opts ...Option) {
 
 // Jar returns the Session's cookie jar (requests' s.cookies), to read cookies
 // with Cookies(u) or to set them with SetCookies. It is nil for the
-// package-level Session, which keeps no cookies between calls.
+// package-level Session, which keeps no cookies between calls. The
+// Session's own jar keeps at most MaxCookiesPerDomain cookies per domain
+// and MaxCookies in all, evicting the oldest.
 func (s *Session) Jar() http.CookieJar { return s.cfg.Load().jar }
 
 // Mount sends every request whose URL starts with prefix through rt instead of
-// the Session's own transport (requests' mount). The longest matching prefix
+// the Session's own transport (requests' mount). The URL is matched without
+// its user info, which is sent as credentials instead. The longest matching prefix
 // wins. It is the seam for middleware (logging, tracing, retries) and for
 // custom schemes. Mounting nil removes the prefix.
 func (s *Session) Mount(prefix string, rt http.RoundTripper) {
