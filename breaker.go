@@ -38,14 +38,16 @@ func breakerOption(p BreakerPolicy, now func() time.Time) Option {
 		set = &breakers{p: p, now: now}
 		set.hosts = hosts.New(p.MaxHosts, func() *breaker { return &breaker{} }, (*breaker).idle)
 	}
-	return optionFunc(func(c *config) {
-		c.breakers = set
-		c.CircuitBreaker = nil
-		if set != nil {
-			q := set.p
-			c.CircuitBreaker = &q
-		}
-	})
+	return optionFunc(func(c *config) { c.breakers, c.CircuitBreaker = set, set.policy() })
+}
+
+// policy is a copy of the policy for Settings; nil when breakers are off.
+func (bs *breakers) policy() *BreakerPolicy {
+	if bs == nil {
+		return nil
+	}
+	p := bs.p
+	return &p
 }
 
 // BreakerPolicy says when a host's circuit breaker opens and how it tries

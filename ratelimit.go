@@ -35,14 +35,16 @@ func RateLimit(p RateLimitPolicy) Option {
 			}, l.full)
 		}
 	}
-	return optionFunc(func(c *config) {
-		c.limits = l
-		c.RateLimit = nil
-		if l != nil {
-			q := l.p
-			c.RateLimit = &q
-		}
-	})
+	return optionFunc(func(c *config) { c.limits, c.RateLimit = l, l.policy() })
+}
+
+// policy is a copy of the policy for Settings; nil when limits are off.
+func (l *limiters) policy() *RateLimitPolicy {
+	if l == nil {
+		return nil
+	}
+	p := l.p
+	return &p
 }
 
 // RateLimitPolicy sets the rates RateLimit enforces. A rate of zero is no
