@@ -43,6 +43,7 @@ type call struct {
 	rawURL    string         // the URL as the caller spelt it (Do)
 	firstUsed bool
 	bodies    []io.Closer // request bodies sent, closed by release (see track)
+	prot      protState   // what RateLimit, CircuitBreaker and Endpoints did (protect.go)
 }
 
 type callKey struct{}

@@ -30,6 +30,13 @@ type config struct {
 	cookies []Cookies
 	seed    Cookies // the Session's own Cookies, merged: see addCookies
 	body    bodySpec
+
+	// The state of RateLimit, CircuitBreaker and Endpoints, shared by every
+	// call given the same option.
+	limits    *limiters
+	breakers  *breakers
+	endpoints *endpointSet
+
 	ctx     context.Context
 	tls     tlsKey
 	proxies []Proxies

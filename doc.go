@@ -57,7 +57,9 @@
 // Timeouts follow requests: [ReadTimeout] bounds each wait for the server,
 // not the whole transfer, so a slow but steady download never times out.
 // [Retry] sends a request again as a [RetryPolicy] (urllib3's Retry)
-// decides.
+// decides. [RateLimit], [CircuitBreaker] and [Endpoints] protect the
+// servers a Session calls: turns per second, a breaker per host, and calls
+// spread over several base URLs; [Response.Protection] says what they did.
 //
 // # Errors
 //

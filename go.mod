@@ -10,6 +10,7 @@ require (
 	go.uber.org/goleak v1.3.0
 	golang.org/x/net v0.58.0
 	golang.org/x/text v0.41.0
+	golang.org/x/time v0.15.0
 )
 
 require go.yaml.in/yaml/v3 v3.0.5 // indirect

@@ -79,7 +79,7 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	if err != nil {
 		return nil, wrapRawErr(method, rawURL, ErrInvalidMethod, err)
 	}
-	u, err := s.parseURL(rawURL)
+	u, err := s.callURL(cl, c, rawURL)
 	if err != nil {
 		return nil, err.(*Error).withMethod(method)
 	}
@@ -269,7 +269,7 @@ func addHop(history []*Response, hop *Response) []*Response {
 func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error) {
 	p := cl.cfg.Retry
 	if p == nil {
-		return s.roundTrip(cl, req)
+		return s.trip(cl, req)
 	}
 	budget := newBudget(p)
 	check := p.CheckRetry
@@ -277,13 +277,13 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		check = p.Retryable
 	}
 	for n := 0; ; n++ {
-		resp, err := s.roundTrip(cl, req)
+		resp, err := s.trip(cl, req)
 		a := RetryAttempt{Request: req, Response: resp, Err: err, Sent: err == nil || s.sent(cl, req, err), Retries: n}
 		if resp != nil {
 			resp.Retries = n
 			a.Request = resp.Request
 		}
-		if !check(a) || budget.forbids(a) {
+		if !check(a) || budget.forbids(a) || refused(err) {
 			return resp, err
 		}
 		wait, honoured := p.wait(a)

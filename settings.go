@@ -79,6 +79,14 @@ type CallSettings struct {
 	// ProgressInterval when the progress option was made).
 	DownloadProgress, UploadProgress func(done, total int64)
 	ProgressInterval                 time.Duration
+	// RateLimit and CircuitBreaker are the policies, their zero fields
+	// filled in from the package defaults; nil when off.
+	RateLimit      *RateLimitPolicy
+	CircuitBreaker *BreakerPolicy
+	// Endpoints are the base URLs calls with a path are spread over, as
+	// Balance says; nil when off.
+	Endpoints []string
+	Balance   Balance
 }
 
 // clone is a copy of s that shares nothing a caller could change.
@@ -94,6 +102,16 @@ func (s CallSettings) clone() CallSettings {
 		p.AllowedMethods = slices.Clone(p.AllowedMethods)
 		s.Retry = &p
 	}
+	if s.RateLimit != nil {
+		p := *s.RateLimit
+		s.RateLimit = &p
+	}
+	if s.CircuitBreaker != nil {
+		p := *s.CircuitBreaker
+		p.FailureStatuses = slices.Clone(p.FailureStatuses)
+		s.CircuitBreaker = &p
+	}
+	s.Endpoints = slices.Clone(s.Endpoints)
 	return s
 }
 
