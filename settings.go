@@ -79,11 +79,15 @@ type CallSettings struct {
 	// ProgressInterval when the progress option was made).
 	DownloadProgress, UploadProgress func(done, total int64)
 	ProgressInterval                 time.Duration
+	// SensitiveHeaders are the caller's own credential headers, canonical,
+	// the Session's and the call's together (see SensitiveHeaders).
+	SensitiveHeaders []string
 }
 
 // clone is a copy of s that shares nothing a caller could change.
 func (s CallSettings) clone() CallSettings {
 	s.Hooks = slices.Clone(s.Hooks)
+	s.SensitiveHeaders = slices.Clone(s.SensitiveHeaders)
 	if s.AllowRedirects != nil {
 		on := *s.AllowRedirects
 		s.AllowRedirects = &on
