@@ -42,7 +42,9 @@ type call struct {
 	hdr       [8]string      // room for the header values of the call's request
 	rawURL    string         // the URL as the caller spelt it (Do)
 	firstUsed bool
-	bodies    []io.Closer // request bodies sent, closed by release (see track)
+	bodies    []io.Closer       // request bodies sent, closed by release (see track)
+	mwBase    http.RoundTripper // what mwRT wraps (see wrapped)
+	mwRT      http.RoundTripper
 }
 
 type callKey struct{}

@@ -308,7 +308,7 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 		req = routeProxyAuth(cl.cfg, req)
 	}
 	start := now()
-	hr, err := rt.RoundTrip(req)
+	hr, err := cl.wrapped(rt).RoundTrip(req)
 	cl.stop()
 	if err != nil {
 		cause := cl.timeoutCause()

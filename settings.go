@@ -82,12 +82,16 @@ type CallSettings struct {
 	// SensitiveHeaders are the caller's own credential headers, canonical,
 	// the Session's and the call's together (see SensitiveHeaders).
 	SensitiveHeaders []string
+	// Middleware wraps the RoundTripper of every attempt, first given
+	// outermost (see Middleware).
+	Middleware []func(http.RoundTripper) http.RoundTripper
 }
 
 // clone is a copy of s that shares nothing a caller could change.
 func (s CallSettings) clone() CallSettings {
 	s.Hooks = slices.Clone(s.Hooks)
 	s.SensitiveHeaders = slices.Clone(s.SensitiveHeaders)
+	s.Middleware = slices.Clone(s.Middleware)
 	if s.AllowRedirects != nil {
 		on := *s.AllowRedirects
 		s.AllowRedirects = &on

@@ -1,0 +1,74 @@
+package requests_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/go-requests/requests"
+)
+
+// httpbinSession returns a Session whose own Transport reaches
+// http://httpbin.org at the in-process httpbin: its dialer sends every
+// connection there, as curl's --resolve would.
+func httpbinSession(opts ...requests.Option) *requests.Session {
+	var d net.Dialer
+	dial := requests.DialContext(func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, exampleServer.Listener.Addr().String())
+	})
+	return requests.NewSession(append([]requests.Option{dial}, opts...)...)
+}
+
+// span is what a tracer such as OpenTelemetry's records for one request.
+type span struct {
+	name   string
+	status int
+}
+
+// tracer is shaped like otelhttp.NewTransport: a RoundTripper that records
+// a span around each request it passes on.
+type tracer struct {
+	mu    sync.Mutex
+	spans []span
+}
+
+func (tr *tracer) wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(req *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(req)
+		s := span{name: "HTTP " + req.Method + " " + req.URL.Path}
+		if err == nil {
+			s.status = resp.StatusCode
+		}
+		tr.mu.Lock()
+		tr.spans = append(tr.spans, s)
+		tr.mu.Unlock()
+		return resp, err
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+func ExampleMiddleware() {
+	// With OpenTelemetry: requests.Middleware(func(next http.RoundTripper)
+	// http.RoundTripper { return otelhttp.NewTransport(next) }).
+	var tr tracer
+	s := httpbinSession(requests.Middleware(tr.wrap))
+	defer s.Close()
+
+	if _, err := s.Get("http://httpbin.org/redirect/2"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Every hop went through the middleware, on the Session's own Transport.
+	for _, sp := range tr.spans {
+		fmt.Println(sp.name, sp.status)
+	}
+	// Output:
+	// HTTP GET /redirect/2 302
+	// HTTP GET /relative-redirect/1 302
+	// HTTP GET /get 200
+}
