@@ -72,3 +72,22 @@ func ExampleMiddleware() {
 	// HTTP GET /relative-redirect/1 302
 	// HTTP GET /get 200
 }
+
+func ExampleTrace() {
+	s := httpbinSession(requests.Trace(true))
+	defer s.Close()
+
+	for range 2 {
+		resp, err := s.Get("http://httpbin.org/get")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		t := resp.Timings()
+		host, _, _ := net.SplitHostPort(t.RemoteAddr)
+		fmt.Println(t.Protocol, "via", host, "reused:", t.Reused, "measured:", t.Total >= t.WaitFirstByte && t.Total > 0)
+	}
+	// Output:
+	// HTTP/1.1 via 127.0.0.1 reused: false measured: true
+	// HTTP/1.1 via 127.0.0.1 reused: true measured: true
+}

@@ -43,9 +43,10 @@ type Response struct {
 	// policy before this response came back: 0 when the first attempt did.
 	Retries int
 
-	raw  *http.Response
-	call *call
-	tb   timedBody // the body's read timeout, allocated with the Response
+	raw    *http.Response
+	call   *call
+	timing *attemptTrace // under Trace(true)
+	tb     timedBody     // the body's read timeout, allocated with the Response
 
 	mu       sync.Mutex // guards the fields below; held while Content reads the body
 	content  []byte
@@ -76,6 +77,7 @@ func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl
 		Encoding:   charset.FromContentType(hr.Header.Get("Content-Type")),
 		raw:        hr,
 		call:       cl,
+		timing:     cl.at,
 	}
 	return r
 }
@@ -140,6 +142,7 @@ func (r *Response) load() error {
 		}
 	}
 	r.loaded, r.consumed = true, true
+	r.timing.bodyDone()
 	if err != nil {
 		r.content = nil
 		r.bodyErr = r.bodyError(err)
@@ -202,6 +205,7 @@ func (r *Response) discard() {
 	}
 	io.CopyN(io.Discard, rc, drainLimit)
 	rc.Close()
+	r.timing.bodyDone()
 	r.loaded, r.consumed = true, true
 	r.closed.Store(true)
 }
@@ -332,6 +336,7 @@ func (r *Response) Close() error {
 		return nil
 	}
 	r.raw.Body.Close()
+	r.timing.bodyDone()
 	r.smu.Lock()
 	s := r.stream
 	r.smu.Unlock()

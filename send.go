@@ -310,6 +310,9 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 	start := now()
 	hr, err := cl.wrapped(rt).RoundTrip(req)
 	cl.stop()
+	if cl.at != nil {
+		cl.at.end(hr)
+	}
 	if err != nil {
 		cause := cl.timeoutCause()
 		if cause != nil {

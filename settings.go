@@ -85,6 +85,8 @@ type CallSettings struct {
 	// Middleware wraps the RoundTripper of every attempt, first given
 	// outermost (see Middleware).
 	Middleware []func(http.RoundTripper) http.RoundTripper
+	// Trace reports whether calls record their Timings.
+	Trace bool
 }
 
 // clone is a copy of s that shares nothing a caller could change.
