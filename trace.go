@@ -55,10 +55,10 @@ type attemptTrace struct {
 	trace httptrace.ClientTrace
 	c     *call
 
-	mu                                 sync.Mutex
-	sealed, done                       bool // the phases, then the body, are over
+	mu                              sync.Mutex
+	sealed, done                    bool // the phases, then the body, are over
 	start, dns, connect, tls, ready time.Duration
-	t                                  Timings
+	t                               Timings
 }
 
 // newAttemptTrace starts recording an attempt. Its ClientTrace stands in
