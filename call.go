@@ -46,6 +46,7 @@ type call struct {
 	mwBase    http.RoundTripper // what mwRT wraps (see wrapped)
 	mwRT      http.RoundTripper
 	at        *attemptTrace // the current attempt's record, under Trace(true)
+	tries     int           // the retries made of the request on the wire
 }
 
 type callKey struct{}

@@ -3,8 +3,10 @@ package requests_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 
 	"github.com/go-requests/requests"
@@ -90,4 +92,28 @@ func ExampleTrace() {
 	// Output:
 	// HTTP/1.1 via 127.0.0.1 reused: false measured: true
 	// HTTP/1.1 via 127.0.0.1 reused: true measured: true
+}
+
+func ExampleLogger() {
+	// Records at Debug, without the time and duration so that the output
+	// is the same on every run.
+	h := slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "duration" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})
+	s := httpbinSession(requests.Logger(slog.New(h)))
+	defer s.Close()
+
+	_, err := s.Get("http://httpbin.org/redirect-to?url=/status/204&api_key=k3y", requests.BasicAuth("user", "pass"))
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// level=DEBUG msg="http request" method=GET url="http://httpbin.org/redirect-to?url=/status/204&api_key=REDACTED" status=302 bytes=0 attempt=1
+	// level=DEBUG msg="http request" method=GET url=http://httpbin.org/status/204 status=204 bytes=0 attempt=1
 }

@@ -46,7 +46,9 @@ type Response struct {
 	raw    *http.Response
 	call   *call
 	timing *attemptTrace // under Trace(true)
-	tb     timedBody     // the body's read timeout, allocated with the Response
+	warn   bool          // logged at Warn: retried, or the retries ran out
+	logged atomic.Bool
+	tb     timedBody // the body's read timeout, allocated with the Response
 
 	mu       sync.Mutex // guards the fields below; held while Content reads the body
 	content  []byte
@@ -146,8 +148,10 @@ func (r *Response) load() error {
 	if err != nil {
 		r.content = nil
 		r.bodyErr = r.bodyError(err)
+		r.logResponse(0, r.bodyErr)
 		return r.bodyErr
 	}
+	r.logResponse(int64(len(r.content)), nil)
 	return nil
 }
 
@@ -203,9 +207,10 @@ func (r *Response) discard() {
 		r.tb = timedBody{rc: rc, c: r.call}
 		rc = &r.tb
 	}
-	io.CopyN(io.Discard, rc, drainLimit)
+	n, _ := io.CopyN(io.Discard, rc, drainLimit)
 	rc.Close()
 	r.timing.bodyDone()
+	r.logResponse(n, nil)
 	r.loaded, r.consumed = true, true
 	r.closed.Store(true)
 }

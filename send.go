@@ -174,6 +174,8 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
+	} else {
+		resp.logResponse(-1, nil)
 	}
 	streamOpened(cl)
 	for _, h := range cl.cfg.Hooks {
@@ -250,6 +252,7 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		check = p.Retryable
 	}
 	for n := 0; ; n++ {
+		cl.tries = n
 		resp, err := s.roundTrip(cl, req)
 		a := RetryAttempt{Request: req, Response: resp, Err: err, Sent: err == nil || s.sent(cl, req, err), Retries: n}
 		if resp != nil {
@@ -258,6 +261,9 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		}
 		if !check(a) || budget.forbids(a) {
 			return resp, err
+		}
+		if resp != nil {
+			resp.warn = true
 		}
 		wait, honoured := p.wait(a)
 		if !honoured || !budget.take(a) {
@@ -324,7 +330,9 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 			// was had yet, so it timed out connecting.
 			kind = ErrConnectTimeout
 		}
-		return nil, wrapErr(req.Method, req.URL, kind, err)
+		err = wrapErr(req.Method, req.URL, kind, err)
+		cl.logFailure(req, err)
+		return nil, err
 	}
 	elapsed := now() - start
 	if hr.StatusCode == http.StatusSwitchingProtocols && req.Header.Get("Upgrade") == "" {

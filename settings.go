@@ -1,6 +1,7 @@
 package requests
 
 import (
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -87,6 +88,8 @@ type CallSettings struct {
 	Middleware []func(http.RoundTripper) http.RoundTripper
 	// Trace reports whether calls record their Timings.
 	Trace bool
+	// Logger receives a record per attempt; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // clone is a copy of s that shares nothing a caller could change.
