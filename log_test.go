@@ -2,10 +2,10 @@ package requests
 
 import (
 	"bytes"
-	"crypto/md5"
-	"fmt"
 	"context"
+	"crypto/md5"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
