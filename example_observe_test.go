@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/go-requests/requests"
@@ -116,4 +118,34 @@ func ExampleLogger() {
 	// Output:
 	// level=DEBUG msg="http request" method=GET url="http://httpbin.org/redirect-to?url=/status/204&api_key=REDACTED" status=302 bytes=0 attempt=1
 	// level=DEBUG msg="http request" method=GET url=http://httpbin.org/status/204 status=204 bytes=0 attempt=1
+}
+
+func ExampleDump() {
+	var wire strings.Builder
+	s := httpbinSession(requests.Dump(&wire), requests.OmitHeaders("User-Agent", "Accept-Encoding"))
+	defer s.Close()
+
+	_, err := s.Post("http://httpbin.org/status/201?token=t0k", requests.BearerAuth("t0k"),
+		requests.Data("hello"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The Date header changes on every run.
+	fmt.Print(regexp.MustCompile(`(?m)^< Date: .*\n`).ReplaceAllString(wire.String(), ""))
+	// Output:
+	// * POST http://httpbin.org/status/201?token=REDACTED
+	// > POST /status/201?token=REDACTED HTTP/1.1
+	// > Host: httpbin.org
+	// > Accept: */*
+	// > Authorization: Bearer REDACTED
+	// > Content-Length: 5
+	// >
+	// hello
+	// < HTTP/1.1 201 Created
+	// < Access-Control-Allow-Credentials: true
+	// < Access-Control-Allow-Origin: *
+	// < Content-Length: 0
+	// < Content-Type: text/plain; charset=utf-8
+	// <
 }

@@ -313,8 +313,12 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 	if ownTransport {
 		req = routeProxyAuth(cl.cfg, req)
 	}
+	sendReq, dump := req, (*dumpAttempt)(nil)
+	if cl.cfg.Dump != nil {
+		sendReq, dump = cl.dumpRequest(req)
+	}
 	start := now()
-	hr, err := cl.wrapped(rt).RoundTrip(req)
+	hr, err := cl.wrapped(rt).RoundTrip(sendReq)
 	cl.stop()
 	if cl.at != nil {
 		cl.at.end(hr)
@@ -332,6 +336,9 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 		}
 		err = wrapErr(req.Method, req.URL, kind, err)
 		cl.logFailure(req, err)
+		if dump != nil {
+			dump.response(nil, err)
+		}
 		return nil, err
 	}
 	elapsed := now() - start
@@ -340,6 +347,9 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 		// never end (RFC 9110 15.2.2: a server must not switch unasked).
 		hr.Body.Close()
 		return nil, wrapErr(req.Method, req.URL, ErrConnection, errors.New("server switched protocols unasked"))
+	}
+	if dump != nil {
+		dump.response(hr, nil)
 	}
 	dropDesynced(rt, hr)
 	storeCookies(cl, req.URL, hr.Header)

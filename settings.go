@@ -1,6 +1,7 @@
 package requests
 
 import (
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -90,6 +91,8 @@ type CallSettings struct {
 	Trace bool
 	// Logger receives a record per attempt; nil logs nothing.
 	Logger *slog.Logger
+	// Dump receives the wire view of every attempt; nil for none.
+	Dump io.Writer
 }
 
 // clone is a copy of s that shares nothing a caller could change.
