@@ -149,3 +149,18 @@ func ExampleDump() {
 	// < Content-Type: text/plain; charset=utf-8
 	// <
 }
+
+func ExampleCurl() {
+	s := requests.NewSession(requests.Headers{"X-Api-Key": "k3y"}, requests.SensitiveHeaders("X-Api-Key"))
+	defer s.Close()
+
+	req, err := s.Prepare("POST", "https://httpbin.org/anything?token=t0k",
+		requests.JSON(map[string]string{"name": "it's me"}), requests.Verify(false))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(requests.Curl(req))
+	// Output:
+	// curl 'https://httpbin.org/anything?token=REDACTED' -H 'Accept: */*' --compressed -H 'Content-Type: application/json' -H 'User-Agent: go-requests/0.1.0' -H 'X-Api-Key: REDACTED' --data-binary '{"name":"it'\''s me"}' -k --connect-timeout 10
+}

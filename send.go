@@ -113,8 +113,12 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	var ctx context.Context = context.Background()
 	if cl != nil {
 		ctx = cl.context()
-	} else if c.ctx != nil {
-		ctx = c.ctx
+	} else {
+		if c.ctx != nil {
+			ctx = c.ctx
+		}
+		// For Curl, which reads the settings a request was built with.
+		ctx = context.WithValue(ctx, preparedKey{}, c)
 	}
 	// Only WithContext sets a request's context: filled in on the stack and
 	// copied once, the request costs one allocation instead of two.
