@@ -148,3 +148,34 @@ func TestTraceIgnoresLateCallbacks(t *testing.T) {
 	// The first dial's ConnectStart/ConnectDone have run by now.
 	assert.Equal(t, before, r.Timings())
 }
+
+// Observability that is off costs a plain GET and POST no allocation:
+// given as off, the options leave the calls as they were.
+func TestObservabilityOffAllocatesNothing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer srv.Close()
+	plain := testSession(t)
+	off := testSession(t, Trace(false), Logger(nil), Dump(nil))
+	measure := func(s *Session) (get, post float64) {
+		call := func(method string, opts ...Option) func() {
+			return func() {
+				r, err := s.Do(method, srv.URL+"/x", opts...)
+				if err != nil || r.StatusCode != 200 {
+					t.Fatal(err)
+				}
+			}
+		}
+		body := JSON(map[string]int{"a": 1})
+		call("GET")()
+		call("POST", body)()
+		return testing.AllocsPerRun(100, call("GET")), testing.AllocsPerRun(100, call("POST", body))
+	}
+	g0, p0 := measure(plain)
+	g1, p1 := measure(off)
+	t.Logf("allocations: GET %v, POST %v", g0, p0)
+	assert.Equal(t, g0, g1, "GET")
+	assert.Equal(t, p0, p1, "POST")
+}
