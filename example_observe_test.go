@@ -164,3 +164,28 @@ func ExampleCurl() {
 	// Output:
 	// curl 'https://httpbin.org/anything?token=REDACTED' -H 'Accept: */*' --compressed -H 'Content-Type: application/json' -H 'User-Agent: go-requests/0.1.0' -H 'X-Api-Key: REDACTED' --data-binary '{"name":"it'\''s me"}' -k --connect-timeout 10
 }
+
+func ExampleSensitiveHeaders() {
+	s := httpbinSession(requests.Headers{"X-Api-Key": "k3y"}, requests.SensitiveHeaders("X-Api-Key"))
+	defer s.Close()
+
+	show := func(u string) {
+		resp, err := s.Get(u)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		var body struct{ Headers map[string][]string }
+		if err := resp.JSON(&body); err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(resp.URL, body.Headers["X-Api-Key"])
+	}
+	// The same origin gets the key; a redirect to another host does not.
+	show("http://httpbin.org/redirect-to?url=/headers")
+	show("http://httpbin.org/redirect-to?url=http://elsewhere.example/headers")
+	// Output:
+	// http://httpbin.org/headers [k3y]
+	// http://elsewhere.example/headers []
+}
