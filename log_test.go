@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -115,21 +114,7 @@ func TestLoggerNeverShowsSecrets(t *testing.T) {
 }
 
 func TestLoggerRecordsEachAttemptAndHop(t *testing.T) {
-	var fails atomic.Int32
-	fails.Store(1)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/flaky?token=t0k", http.StatusFound)
-	})
-	mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
-		if fails.Add(-1) >= 0 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "hello")
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := redirectThenFlaky(t)
 
 	var buf bytes.Buffer
 	_, err := testSession(t, jsonLog(&buf)).Get(srv.URL+"/start", Retry(RetryPolicy{StatusForcelist: []int{503}}))

@@ -2,7 +2,6 @@ package requests
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -33,28 +32,14 @@ func (r *recorder) wrap(name string) func(http.RoundTripper) http.RoundTripper {
 }
 
 func TestMiddlewareSeesEveryAttemptInOrder(t *testing.T) {
-	fails := 1
-	mux := http.NewServeMux()
-	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/flaky", http.StatusFound)
-	})
-	mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
-		if fails > 0 {
-			fails--
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ok"))
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := redirectThenFlaky(t)
 
 	var rec recorder
 	s := testSession(t, Middleware(rec.wrap("outer")), Middleware(nil))
 	r, err := s.Get(srv.URL+"/start", Middleware(rec.wrap("inner")),
 		Retry(RetryPolicy{StatusForcelist: []int{503}}))
 	require.NoError(t, err)
-	assert.Equal(t, "ok", r.Text())
+	assert.Equal(t, "hello", r.Text())
 	assert.Equal(t, []string{
 		"outer /start", "inner /start",
 		"outer /flaky", "inner /flaky", // the 503

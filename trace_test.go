@@ -93,21 +93,7 @@ func TestTraceThroughConnectProxy(t *testing.T) {
 }
 
 func TestTraceEachHopAndTheLastAttempt(t *testing.T) {
-	var fails atomic.Int32
-	fails.Store(1)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/flaky", http.StatusFound)
-	})
-	mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
-		if fails.Add(-1) >= 0 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok")
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := redirectThenFlaky(t)
 
 	r, err := testSession(t, Trace(true)).Get(srv.URL+"/start", Retry(RetryPolicy{StatusForcelist: []int{503}}))
 	require.NoError(t, err)
