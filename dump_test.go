@@ -137,3 +137,12 @@ func TestDumpConcurrentRecordsStayWhole(t *testing.T) {
 func shorten(s string) string {
 	return regexp.MustCompile(`x{20,}`).ReplaceAllStringFunc(s, func(m string) string { return fmt.Sprintf("x*%d", len(m)) })
 }
+
+func TestDumpEncodedBodyIsNotShown(t *testing.T) {
+	srv := newHTTPBin(t)
+	var buf bytes.Buffer
+	r, err := testSession(t, Dump(&buf)).Get(srv.URL + "/gzip")
+	require.NoError(t, err)
+	assert.Contains(t, r.Text(), `"gzipped": true`)
+	assert.Regexp(t, `(?m)^\[\d+ bytes of gzip-encoded body not shown\]$`, buf.String())
+}
