@@ -136,7 +136,8 @@ func (d *dumpAttempt) write(hr *http.Response, body *capture, err error) {
 			h.Set("Content-Length", fmt.Sprint(req.ContentLength))
 		}
 		writeHeaders(&b, "> ", h, extra)
-		writeBody(&b, d.reqB, d.note, req.Header)
+		secrets := secretsOf(req, extra)
+		writeBody(&b, d.reqB, d.note, req.Header, secrets)
 		switch {
 		case hr != nil:
 			fmt.Fprintf(&b, "< %s %s\n", hr.Proto, hr.Status)
@@ -145,7 +146,7 @@ func (d *dumpAttempt) write(hr *http.Response, body *capture, err error) {
 			if body == nil {
 				note = "[streamed body not shown]"
 			}
-			writeBody(&b, body, note, hr.Header)
+			writeBody(&b, body, note, hr.Header, secrets)
 		case err != nil:
 			fmt.Fprintf(&b, "* failed: %s\n", kindName(err))
 		}
@@ -171,8 +172,9 @@ func writeHeaders(b *bytes.Buffer, prefix string, h http.Header, extra []string)
 	b.WriteString(prefix[:1] + "\n")
 }
 
-// writeBody shows a captured body, or says why it is not shown.
-func writeBody(b *bytes.Buffer, c *capture, note string, h http.Header) {
+// writeBody shows a captured body, or says why it is not shown. The
+// request's secrets are masked in it too: a server may echo them.
+func writeBody(b *bytes.Buffer, c *capture, note string, h http.Header, secrets []string) {
 	if c == nil {
 		if note != "" {
 			b.WriteString(note + "\n")
@@ -195,6 +197,9 @@ func writeBody(b *bytes.Buffer, c *capture, note string, h http.Header) {
 	text := string(data)
 	if strings.HasPrefix(h.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		text = redact.RedactForm(text)
+	}
+	for _, s := range secrets {
+		text = strings.ReplaceAll(text, s, redact.Mask)
 	}
 	b.WriteString(text)
 	if !strings.HasSuffix(text, "\n") {
@@ -221,4 +226,53 @@ func printable(p []byte) bool {
 		p = p[size:]
 	}
 	return true
+}
+
+// secretsOf lists the secret values req carries, as they may be echoed in
+// a body: credential and sensitive header values (an Authorization's
+// credentials without their scheme, each cookie's value), the URL's
+// password and the values of its credential query parameters.
+func secretsOf(req *http.Request, extra []string) []string {
+	var out []string
+	addSecret := func(s string) {
+		if s = strings.TrimSpace(s); s != "" && s != redact.Mask {
+			out = append(out, s)
+		}
+	}
+	for k, vs := range req.Header {
+		if !redact.IsHeader(k, extra...) {
+			continue
+		}
+		for _, v := range vs {
+			switch k {
+			case "Authorization", "Proxy-Authorization":
+				_, cred, ok := strings.Cut(strings.TrimSpace(v), " ")
+				if ok {
+					addSecret(cred)
+				} else {
+					addSecret(v)
+				}
+			case "Cookie":
+				for _, pair := range strings.Split(v, ";") {
+					_, val, _ := strings.Cut(pair, "=")
+					addSecret(val)
+				}
+			default:
+				addSecret(v)
+			}
+		}
+	}
+	if pw, ok := req.URL.User.Password(); ok {
+		addSecret(pw)
+	}
+	for k, vs := range req.URL.Query() {
+		if redact.IsParam(k) {
+			for _, v := range vs {
+				addSecret(v)
+			}
+		}
+	}
+	// Longest first, so that a secret containing another is masked whole.
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
 }

@@ -25,6 +25,16 @@ func TestDumpNeverShowsSecrets(t *testing.T) {
 			assert.NotContains(t, buf.String(), secret)
 		})
 	}
+	t.Run("echoed by the server", func(t *testing.T) {
+		buf.Reset()
+		srv := newHTTPBin(t)
+		u := strings.Replace(srv.URL, "http://", "http://u:"+secret+"1@", 1) + "/anything?api_key=" + secret + "2"
+		_, err := testSession(t, Dump(&buf), SensitiveHeaders("X-Api-Key")).Get(u, BearerAuth(secret+"3"),
+			Headers{"X-Api-Key": secret + "4"}, Cookies{"sid": secret + "5"})
+		require.NoError(t, err)
+		require.Contains(t, buf.String(), `"X-Api-Key": [`)
+		assert.NotContains(t, buf.String(), secret)
+	})
 	t.Run("form body", func(t *testing.T) {
 		buf.Reset()
 		srv := httptest.NewServer(http.HandlerFunc(okHandler))
