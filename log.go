@@ -19,6 +19,8 @@ import (
 // headers), bytes (of the body, decoded), attempt (1 for the first try of a
 // request) and, on failure, error_kind: the name of the sentinel, such as
 // "ErrConnectTimeout". Headers and bodies are never logged (see Dump).
+// Records are logged with the call's context, so that a handler can add
+// what the caller's Context carries (a trace ID, say).
 // Logger(nil), the default, logs nothing.
 func Logger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) { c.Logger = l })
@@ -38,7 +40,7 @@ func (r *Response) logResponse(n int64, err error) {
 	if err != nil || r.warn {
 		level = slog.LevelWarn
 	}
-	if !l.Enabled(context.Background(), level) {
+	if !l.Enabled(r.call, level) {
 		return
 	}
 	attrs := []slog.Attr{
@@ -52,16 +54,16 @@ func (r *Response) logResponse(n int64, err error) {
 	if err != nil {
 		attrs = append(attrs, slog.String("error_kind", kindName(err)))
 	}
-	l.LogAttrs(context.Background(), level, logMsg, attrs...)
+	l.LogAttrs(r.call, level, logMsg, attrs...)
 }
 
 // logFailure logs an attempt that got no response.
 func (c *call) logFailure(req *http.Request, err error) {
 	l := c.cfg.Logger
-	if l == nil || !l.Enabled(context.Background(), slog.LevelWarn) {
+	if l == nil || !l.Enabled(c, slog.LevelWarn) {
 		return
 	}
-	l.LogAttrs(context.Background(), slog.LevelWarn, logMsg,
+	l.LogAttrs(c, slog.LevelWarn, logMsg,
 		slog.String("method", req.Method),
 		slog.String("url", redact.RedactURL(req.URL)),
 		slog.Int("attempt", c.tries+1),

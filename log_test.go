@@ -197,3 +197,27 @@ func digestOnly(user, pass string) http.HandlerFunc {
 		}
 	}
 }
+
+// ctxHandler notes a value each record's context carries.
+type ctxHandler struct {
+	slog.Handler
+	seen *[]any
+}
+
+type traceIDKey struct{}
+
+func (h ctxHandler) Handle(ctx context.Context, r slog.Record) error {
+	*h.seen = append(*h.seen, ctx.Value(traceIDKey{}))
+	return nil
+}
+
+func TestLoggerUsesTheCallsContext(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(okHandler))
+	defer srv.Close()
+	var seen []any
+	h := ctxHandler{slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), &seen}
+	ctx := context.WithValue(context.Background(), traceIDKey{}, "trace-1")
+	_, err := testSession(t, Logger(slog.New(h))).Get(srv.URL, Context(ctx))
+	require.NoError(t, err)
+	assert.Equal(t, []any{"trace-1"}, seen)
+}
