@@ -51,8 +51,11 @@ func (r *Response) logResponse(n int64, err error) {
 		slog.Int64("bytes", n),
 		slog.Int("attempt", r.Retries+1),
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		attrs = append(attrs, slog.String("error_kind", kindName(err)))
+	case r.gaveUp:
+		attrs = append(attrs, slog.String("error_kind", "ErrRetry"))
 	}
 	l.LogAttrs(r.call, level, logMsg, attrs...)
 }

@@ -160,6 +160,23 @@ func TestLoggerFailures(t *testing.T) {
 		assert.Equal(t, deadURL+"/x", r["url"])
 	}
 
+	// A status that exhausts the retries is the call's failure.
+	buf.Reset()
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer busy.Close()
+	_, err = testSession(t, jsonLog(&buf)).Get(busy.URL, Retry(RetryPolicy{Total: 1, StatusForcelist: []int{503}}))
+	require.ErrorIs(t, err, ErrRetry)
+	recs = records(t, &buf)
+	require.Len(t, recs, 2)
+	assert.NotContains(t, recs[0], "error_kind", "retried")
+	assert.Equal(t, "ErrRetry", recs[1]["error_kind"])
+	for _, r := range recs {
+		assert.Equal(t, "WARN", r["level"])
+		assert.Equal(t, float64(503), r["status"])
+	}
+
 	// Nothing is logged above the handler's level, nor without a Logger.
 	buf.Reset()
 	quiet := Logger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})))

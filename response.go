@@ -47,6 +47,7 @@ type Response struct {
 	call   *call
 	timing *attemptTrace // under Trace(true)
 	warn   bool          // logged at Warn: retried, or the retries ran out
+	gaveUp bool          // the retries ran out on this response's status
 	logged atomic.Bool
 	tb     timedBody // the body's read timeout, allocated with the Response
 

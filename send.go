@@ -271,6 +271,9 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		}
 		wait, honoured := p.wait(a)
 		if !honoured || !budget.take(a) {
+			if resp != nil {
+				resp.gaveUp = true
+			}
 			return p.giveUp(a)
 		}
 		if resp != nil {
