@@ -42,8 +42,12 @@ type call struct {
 	hdr       [8]string      // room for the header values of the call's request
 	rawURL    string         // the URL as the caller spelt it (Do)
 	firstUsed bool
-	bodies    []io.Closer // request bodies sent, closed by release (see track)
-	prot      protState   // what RateLimit, CircuitBreaker and Endpoints did (protect.go)
+	bodies    []io.Closer       // request bodies sent, closed by release (see track)
+	mwBase    http.RoundTripper // what mwRT wraps (see wrapped)
+	mwRT      http.RoundTripper
+	at        *attemptTrace // the current attempt's record, under Trace(true)
+	tries     int           // the retries made of the request on the wire
+	prot      protState     // what RateLimit, CircuitBreaker and Endpoints did (protect.go)
 }
 
 type callKey struct{}
@@ -78,8 +82,9 @@ func (cl *call) init(c *config) {
 		// connection was had means nothing reached the server.
 		cl.trace.GotConn = cl.gotConn
 		// A trace the caller's context carries must be composed with ours,
-		// which WithClientTrace does.
-		cl.ownTrace = traceKey != nil && httptrace.ContextClientTrace(parent) == nil
+		// which WithClientTrace does. Under Trace(true) each attempt
+		// carries a trace of its own instead (see startAttempt).
+		cl.ownTrace = !c.Trace && traceKey != nil && httptrace.ContextClientTrace(parent) == nil
 	}
 }
 
@@ -117,7 +122,7 @@ func (c *call) Value(key any) any {
 
 // context is what requests carry: the call, with the timeout trace if any.
 func (c *call) context() context.Context {
-	if c.trace.GotConn == nil || c.ownTrace {
+	if c.trace.GotConn == nil || c.ownTrace || c.cfg.Trace {
 		return c
 	}
 	return httptrace.WithClientTrace(c, &c.trace)
@@ -169,18 +174,19 @@ var onCall func(delta int)
 // startAttempt arms the connect phase for one request on the wire, and
 // returns the request to send. Under a Retry policy that is req with the
 // attempt's own context; the previous attempt's context ends here, its
-// response having been drained and closed by now.
+// response having been drained and closed by now. Under Trace(true) the
+// attempt's context carries its own trace (with the call's GotConn in it).
 func (c *call) startAttempt(req *http.Request) *http.Request {
 	c.reading.Store(false)
-	if c.cfg.Retry != nil {
-		ctx, cancel := context.WithCancelCause(c)
-		c.mu.Lock()
-		prev := c.tryCancel
-		c.try, c.tryCancel = ctx, cancel
-		c.mu.Unlock()
-		if prev != nil {
-			prev(context.Canceled)
+	if c.cfg.Trace {
+		c.at = newAttemptTrace(c)
+		var ctx context.Context = c
+		if c.cfg.Retry != nil {
+			ctx = c.newTry()
 		}
+		req = req.WithContext(httptrace.WithClientTrace(ctx, &c.at.trace))
+	} else if c.cfg.Retry != nil {
+		ctx := c.newTry()
 		if c.trace.GotConn != nil && !c.ownTrace {
 			ctx = httptrace.WithClientTrace(ctx, &c.trace)
 		}
@@ -192,6 +198,20 @@ func (c *call) startAttempt(req *http.Request) *http.Request {
 		c.stop()
 	}
 	return req
+}
+
+// newTry starts the context of an attempt under a Retry policy, ending the
+// previous attempt's.
+func (c *call) newTry() context.Context {
+	ctx, cancel := context.WithCancelCause(c)
+	c.mu.Lock()
+	prev := c.tryCancel
+	c.try, c.tryCancel = ctx, cancel
+	c.mu.Unlock()
+	if prev != nil {
+		prev(context.Canceled)
+	}
+	return ctx
 }
 
 // connecting reports whether the current attempt is known to be still

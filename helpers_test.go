@@ -1,7 +1,10 @@
 package requests
 
 import (
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,4 +29,25 @@ func testSession(t testing.TB, opts ...Option) *Session {
 	s := NewSession(opts...)
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// redirectThenFlaky serves /start, which redirects to /flaky?token=t0k,
+// which answers 503 the first time and "hello" after that.
+func redirectThenFlaky(t testing.TB) *httptest.Server {
+	var fails atomic.Int32
+	fails.Store(1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/flaky?token=t0k", http.StatusFound)
+	})
+	mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
+		if fails.Add(-1) >= 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "hello")
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -17,6 +18,22 @@ func redirectMethod(method string, status int) string {
 		return http.MethodGet
 	}
 	return method
+}
+
+// SensitiveHeaders declares more credential headers (an API key's
+// X-Api-Key, say), the Session's and the call's together. They are then
+// treated as Authorization is: dropped from a redirect to another host,
+// scheme or port (and from every later hop of that chain), and their values
+// masked in Logger records, Dump output and Curl command lines.
+func SensitiveHeaders(names ...string) Option {
+	return optionFunc(func(c *config) {
+		for _, n := range names {
+			k := http.CanonicalHeaderKey(n)
+			if !slices.Contains(c.SensitiveHeaders, k) {
+				c.SensitiveHeaders = addLayer(c.SensitiveHeaders, k)
+			}
+		}
+	})
 }
 
 // redirectRequest builds the request for the next hop.
@@ -70,6 +87,9 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		*stripped = true
 		delete(h, "Authorization")
 		delete(h, "Proxy-Authorization")
+		for _, k := range cl.cfg.SensitiveHeaders {
+			delete(h, k)
+		}
 	}
 	if !*stripped && req.Host != req.URL.Host {
 		// A Host given for the request stays while the chain stays on the

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -209,6 +210,54 @@ func TestAuthorizationStrippedOnCrossHostRedirect(t *testing.T) {
 	assert.Empty(t, h.Get("Cookie"))
 	assert.Empty(t, h.Get("Proxy-Authorization"))
 	assert.Empty(t, h.Get("Referer"))
+}
+
+// A header the caller declared sensitive goes where Authorization goes:
+// the cross-origin hop never sees it (resty#1128's leak of X-Api-Key), the
+// same-origin one does.
+func TestSensitiveHeadersStrippedOnCrossOriginRedirect(t *testing.T) {
+	tests := []struct {
+		name       string
+		session    []Option
+		call       []Option
+		crossHost  bool
+		wantAtDest []string // sensitive headers the destination must see
+	}{
+		{"call option, cross host", nil, []Option{Headers{"X-Api-Key": "k3y"}, SensitiveHeaders("x-api-key")}, true, nil},
+		{"session option, cross host", []Option{Headers{"X-Api-Key": "k3y"}, SensitiveHeaders("X-Api-Key")}, nil, true, nil},
+		{"session and call names merge", []Option{SensitiveHeaders("X-Api-Key")},
+			[]Option{Headers{"X-Api-Key": "k3y", "X-Token": "t0k"}, SensitiveHeaders("X-Token")}, true, nil},
+		{"same host keeps it", nil, []Option{Headers{"X-Api-Key": "k3y"}, SensitiveHeaders("X-Api-Key")}, false, []string{"X-Api-Key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var landed []http.Header
+			var dest string
+			mux := http.NewServeMux()
+			mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, dest+"/landed", http.StatusFound)
+			})
+			mux.HandleFunc("/landed", func(w http.ResponseWriter, r *http.Request) {
+				landed = append(landed, r.Header.Clone())
+			})
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			dest = srv.URL
+			if tt.crossHost {
+				dest = strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+			}
+			_, err := testSession(t, tt.session...).Get(srv.URL+"/start", tt.call...)
+			require.NoError(t, err)
+			require.Len(t, landed, 1)
+			for _, k := range []string{"X-Api-Key", "X-Token"} {
+				if slices.Contains(tt.wantAtDest, k) {
+					assert.NotEmpty(t, landed[0].Get(k), k)
+				} else {
+					assert.Empty(t, landed[0].Get(k), k)
+				}
+			}
+		})
+	}
 }
 
 func TestAuthorizationKeptOnSameHostRedirect(t *testing.T) {

@@ -44,9 +44,13 @@ type Response struct {
 	// policy before this response came back: 0 when the first attempt did.
 	Retries int
 
-	raw  *http.Response
-	call *call
-	tb   timedBody // the body's read timeout, allocated with the Response
+	raw    *http.Response
+	call   *call
+	timing *attemptTrace // under Trace(true)
+	warn   bool          // logged at Warn: retried, or the retries ran out
+	gaveUp bool          // the retries ran out on this response's status
+	logged atomic.Bool
+	tb     timedBody // the body's read timeout, allocated with the Response
 
 	mu       sync.Mutex // guards the fields below; held while Content reads the body
 	content  []byte
@@ -81,6 +85,7 @@ func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl
 		Encoding:   charset.FromContentType(hr.Header.Get("Content-Type")),
 		raw:        hr,
 		call:       cl,
+		timing:     cl.at,
 	}
 	return r
 }
@@ -145,11 +150,14 @@ func (r *Response) load() error {
 		}
 	}
 	r.loaded, r.consumed = true, true
+	r.timing.bodyDone()
 	if err != nil {
 		r.content = nil
 		r.bodyErr = r.bodyError(err)
+		r.logResponse(0, r.bodyErr)
 		return r.bodyErr
 	}
+	r.logResponse(int64(len(r.content)), nil)
 	return nil
 }
 
@@ -205,8 +213,10 @@ func (r *Response) discard() {
 		r.tb = timedBody{rc: rc, c: r.call}
 		rc = &r.tb
 	}
-	io.CopyN(io.Discard, rc, drainLimit)
+	n, _ := io.CopyN(io.Discard, rc, drainLimit)
 	rc.Close()
+	r.timing.bodyDone()
+	r.logResponse(n, nil)
 	r.loaded, r.consumed = true, true
 	r.closed.Store(true)
 }
@@ -342,6 +352,7 @@ func (r *Response) Close() error {
 		return nil
 	}
 	r.raw.Body.Close()
+	r.timing.bodyDone()
 	r.smu.Lock()
 	s := r.stream
 	r.smu.Unlock()

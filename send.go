@@ -121,8 +121,12 @@ func (s *Session) build(cl *call, c *config, method, rawURL string) (*http.Reque
 	var ctx context.Context = context.Background()
 	if cl != nil {
 		ctx = cl.context()
-	} else if c.ctx != nil {
-		ctx = c.ctx
+	} else {
+		if c.ctx != nil {
+			ctx = c.ctx
+		}
+		// For Curl, which reads the settings a request was built with.
+		ctx = context.WithValue(ctx, preparedKey{}, c)
 	}
 	// Only WithContext sets a request's context: filled in on the stack and
 	// copied once, the request costs one allocation instead of two.
@@ -182,6 +186,8 @@ func (s *Session) send(cl *call, req *http.Request) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
+	} else {
+		resp.logResponse(-1, nil)
 	}
 	streamOpened(cl)
 	if err := runHooks(cl, resp); err != nil {
@@ -277,6 +283,7 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		check = p.Retryable
 	}
 	for n := 0; ; n++ {
+		cl.tries = n
 		resp, err := s.trip(cl, req)
 		a := RetryAttempt{Request: req, Response: resp, Err: err, Sent: err == nil || s.sent(cl, req, err), Retries: n}
 		if resp != nil {
@@ -286,8 +293,14 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		if !check(a) || budget.forbids(a) || refused(err) {
 			return resp, err
 		}
+		if resp != nil {
+			resp.warn = true
+		}
 		wait, honoured := p.wait(a)
 		if !honoured || !budget.take(a) {
+			if resp != nil {
+				resp.gaveUp = true
+			}
 			return p.giveUp(a)
 		}
 		if resp != nil {
@@ -334,9 +347,16 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 	if ownTransport {
 		req = routeProxyAuth(cl.cfg, req)
 	}
+	sendReq, dump := req, (*dumpAttempt)(nil)
+	if cl.cfg.Dump != nil {
+		sendReq, dump = cl.dumpRequest(req)
+	}
 	start := now()
-	hr, err := rt.RoundTrip(req)
+	hr, err := cl.wrapped(rt).RoundTrip(sendReq)
 	cl.stop()
+	if cl.at != nil {
+		cl.at.end(hr)
+	}
 	if err != nil {
 		cause := cl.timeoutCause()
 		if cause != nil {
@@ -348,7 +368,12 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 			// was had yet, so it timed out connecting.
 			kind = ErrConnectTimeout
 		}
-		return nil, wrapErr(req.Method, req.URL, kind, err)
+		err = wrapErr(req.Method, req.URL, kind, err)
+		cl.logFailure(req, err)
+		if dump != nil {
+			dump.response(nil, err)
+		}
+		return nil, err
 	}
 	elapsed := now() - start
 	if hr.StatusCode == http.StatusSwitchingProtocols && req.Header.Get("Upgrade") == "" {
@@ -360,6 +385,9 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 	if ownTransport && unknownProtocol(rt, hr) {
 		hr.Body.Close()
 		return nil, wrapErr(req.Method, req.URL, ErrConnection, fmt.Errorf("unknown protocol %q in the status line", hr.Proto))
+	}
+	if dump != nil {
+		dump.response(hr, nil)
 	}
 	dropDesynced(rt, hr)
 	storeCookies(cl, req.URL, hr.Header)

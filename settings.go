@@ -1,6 +1,8 @@
 package requests
 
 import (
+	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -87,11 +89,25 @@ type CallSettings struct {
 	// Balance says; nil when off.
 	Endpoints []string
 	Balance   Balance
+	// SensitiveHeaders are the caller's own credential headers, canonical,
+	// the Session's and the call's together (see SensitiveHeaders).
+	SensitiveHeaders []string
+	// Middleware wraps the RoundTripper of every attempt, first given
+	// outermost (see Middleware).
+	Middleware []func(http.RoundTripper) http.RoundTripper
+	// Trace reports whether calls record their Timings.
+	Trace bool
+	// Logger receives a record per attempt; nil logs nothing.
+	Logger *slog.Logger
+	// Dump receives the wire view of every attempt; nil for none.
+	Dump io.Writer
 }
 
 // clone is a copy of s that shares nothing a caller could change.
 func (s CallSettings) clone() CallSettings {
 	s.Hooks = slices.Clone(s.Hooks)
+	s.SensitiveHeaders = slices.Clone(s.SensitiveHeaders)
+	s.Middleware = slices.Clone(s.Middleware)
 	if s.AllowRedirects != nil {
 		on := *s.AllowRedirects
 		s.AllowRedirects = &on

@@ -238,6 +238,7 @@ func (s *streamBody) Read(p []byte) (int, error) {
 	case err == io.EOF:
 		s.err = io.EOF
 		finish(s.dec, s.raw)
+		s.r.timing.bodyDone()
 		s.r.call.release()
 	case err != nil:
 		if s.r.closed.Load() {

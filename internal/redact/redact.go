@@ -30,9 +30,16 @@ var Params = []string{
 // paramSuffixes make the families of Params' names credentials as well.
 var paramSuffixes = []string{"_token", "_secret", "_password"}
 
-// IsHeader reports whether the header name carries credentials.
-func IsHeader(name string) bool {
+// IsHeader reports whether the header name carries credentials: one of
+// Headers, or of extra, the names a caller declared sensitive (an API key
+// header, say).
+func IsHeader(name string, extra ...string) bool {
 	for _, h := range Headers {
+		if strings.EqualFold(name, h) {
+			return true
+		}
+	}
+	for _, h := range extra {
 		if strings.EqualFold(name, h) {
 			return true
 		}
@@ -55,10 +62,10 @@ func IsParam(name string) bool {
 }
 
 // RedactHeader returns value with its secret masked when name is a
-// credential header, and value itself otherwise. The authentication scheme
-// ("Basic", "Bearer") and cookie names and attributes are kept, since they
-// tell what was sent without giving it away.
-func RedactHeader(name, value string) string {
+// credential header (see IsHeader for extra), and value itself otherwise.
+// The authentication scheme ("Basic", "Bearer") and cookie names and
+// attributes are kept, since they tell what was sent without giving it away.
+func RedactHeader(name, value string, extra ...string) string {
 	switch {
 	case strings.EqualFold(name, "Authorization"), strings.EqualFold(name, "Proxy-Authorization"):
 		if scheme, _, ok := strings.Cut(strings.TrimSpace(value), " "); ok && scheme != "" {
@@ -79,7 +86,7 @@ func RedactHeader(name, value string) string {
 			return maskPair(first) + ";" + rest
 		}
 		return maskPair(first)
-	case IsHeader(name):
+	case IsHeader(name, extra...):
 		return Mask
 	}
 	return value
@@ -98,13 +105,13 @@ func maskPair(p string) string {
 }
 
 // RedactHeaders returns a copy of h with every credential header's values
-// masked.
-func RedactHeaders(h http.Header) http.Header {
+// masked, extra naming more credential headers.
+func RedactHeaders(h http.Header, extra ...string) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
 		c := make([]string, len(vs))
 		for i, v := range vs {
-			c[i] = RedactHeader(k, v)
+			c[i] = RedactHeader(k, v, extra...)
 		}
 		out[k] = c
 	}

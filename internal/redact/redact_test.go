@@ -69,6 +69,15 @@ func TestIsParam(t *testing.T) {
 	}
 }
 
+func TestRedactExtraHeaders(t *testing.T) {
+	assert.True(t, IsHeader("x-api-key", "X-Api-Key"))
+	assert.False(t, IsHeader("X-Other", "X-Api-Key"))
+	assert.Equal(t, Mask, RedactHeader("X-API-KEY", "k3y", "X-Api-Key"))
+	assert.Equal(t, "k3y", RedactHeader("X-Api-Key", "k3y"), "not declared: left alone")
+	got := RedactHeaders(http.Header{"X-Api-Key": {"k3y"}, "Accept": {"*/*"}}, "x-api-key")
+	assert.Equal(t, http.Header{"X-Api-Key": {Mask}, "Accept": {"*/*"}}, got)
+}
+
 func TestIsHeader(t *testing.T) {
 	for _, h := range Headers {
 		assert.True(t, IsHeader(h))
