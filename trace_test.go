@@ -170,6 +170,12 @@ func TestObservabilityOffAllocatesNothing(t *testing.T) {
 	g0, p0 := measure(plain)
 	g1, p1 := measure(off)
 	t.Logf("allocations: GET %v, POST %v", g0, p0)
+	if raceEnabled {
+		// Exact without -race (CI runs the allocation tests both ways).
+		assert.InDelta(t, g0, g1, 2, "GET")
+		assert.InDelta(t, p0, p1, 2, "POST")
+		return
+	}
 	assert.Equal(t, g0, g1, "GET")
 	assert.Equal(t, p0, p1, "POST")
 }
