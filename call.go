@@ -56,8 +56,12 @@ func newCall(c *config) *call {
 // newCall starts a call with the Session's defaults and opts applied, its
 // settings allocated with it.
 func (s *Session) newCall(opts []Option) *call {
-	cl := &call{own: *s.cfg.Load()}
+	base := s.cfg.Load()
+	cl := &call{own: *base}
 	cl.own.apply(opts)
+	if err := checkShape(base, &cl.own); err != nil {
+		cl.own.err = err
+	}
 	cl.init(&cl.own)
 	return cl
 }

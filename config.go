@@ -34,6 +34,7 @@ type config struct {
 	tls     tlsKey
 	proxies []Proxies
 	jar     http.CookieJar
+	dialID  *DialFunc // the DialContext option that set DialContext
 
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
@@ -135,8 +136,12 @@ func mergeQuery(layers []queryLayer) ParamValues {
 // callConfig is the Session's defaults with a call's options applied.
 func (s *Session) callConfig(opts []Option) *config {
 	c := new(config)
-	*c = *s.cfg.Load()
+	base := s.cfg.Load()
+	*c = *base
 	c.apply(opts)
+	if err := checkShape(base, c); err != nil {
+		c.err = err
+	}
 	return c
 }
 

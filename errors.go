@@ -87,6 +87,11 @@ var (
 	ErrInvalidBody = newKind("invalid body")
 	// ErrSessionClosed: the Session was closed before the call.
 	ErrSessionClosed = newKind("session closed")
+	// ErrSessionOption: an option that shapes the Session's connections
+	// (PoolSize, PoolBlock, DialContext) was given to one call with a value
+	// other than the Session's. Give it to NewSession or Update instead.
+	// Nothing was sent.
+	ErrSessionOption = newKind("session-only option given to a call")
 )
 
 // Error is the error every call returns: the request's method and URL (with

@@ -50,6 +50,9 @@ func (s *Session) Send(req *http.Request, opts ...Option) (*Response, error) {
 		return nil, &Error{Method: "", URL: "", Kind: ErrInvalidURL, Err: errNilRequest}
 	}
 	c := s.callConfig(opts)
+	if c.err != nil {
+		return nil, wrapErr(req.Method, req.URL, nil, c.err)
+	}
 	if c.ctx == nil && req.Context() != context.Background() {
 		c.ctx = req.Context()
 	}
@@ -305,7 +308,14 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 	req = cl.startAttempt(req)
 	_, ownTransport := rt.(*http.Transport)
 	if ownTransport {
-		req = routeProxyAuth(cl.cfg, req)
+		var connectAuth string
+		if req, connectAuth = routeProxyAuth(cl.cfg, req); connectAuth != "" {
+			// Tunnels opened with these credentials are pooled apart.
+			if rt, err = s.transport(cl.cfg, req.URL, connectAuth); err != nil {
+				closeBody(req)
+				return nil, wrapErr(req.Method, req.URL, ErrSSL, err)
+			}
+		}
 	}
 	start := now()
 	hr, err := rt.RoundTrip(req)
