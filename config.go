@@ -35,6 +35,7 @@ type config struct {
 	proxies []Proxies
 	jar     http.CookieJar
 	dialID  *DialFunc // the DialContext option that set DialContext
+	allow   *allowList
 
 	// Set only on a Session's published defaults.
 	baseHeader http.Header // library defaults and Session headers, canonical and checked
@@ -114,6 +115,9 @@ func (c *config) publish() *config {
 	}
 	if len(c.proxies) > 0 {
 		c.proxies = []Proxies{mergeLayers(c.proxies...)}
+	}
+	if c.allow != nil && c.allow.err != nil && c.err == nil {
+		c.err = c.allow.err
 	}
 	c.Hooks = slices.Clip(slices.Clone(c.Hooks))
 	return c

@@ -290,7 +290,7 @@ func classify(err, cause error) error {
 	switch {
 	case cause == ErrConnectTimeout || cause == ErrReadTimeout:
 		return cause
-	case errors.Is(err, ErrProxy), errors.Is(err, ErrSSL), errors.Is(err, ErrContentDecoding),
+	case errors.Is(err, ErrProxy), errors.Is(err, ErrSSL), errors.Is(err, ErrDeniedAddress), errors.Is(err, ErrContentDecoding),
 		errors.Is(err, ErrChunkedEncoding), errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrUnrewindableBody):
 		return nil // already classified where it happened
 	case errors.Is(err, context.Canceled):

@@ -3,6 +3,7 @@ package requests
 import (
 	"maps"
 	"net/http"
+	"net/netip"
 	"slices"
 	"time"
 )
@@ -39,6 +40,8 @@ type Settings struct {
 	// Mounts are the RoundTrippers given to Mount, by URL prefix.
 	// Params, Cookies, Proxies and Mounts are nil when there are none.
 	Mounts map[string]http.RoundTripper
+	// AllowAddresses are the exceptions to DenyPrivateNetworks; nil for none.
+	AllowAddresses []netip.Prefix
 }
 
 // CallSettings are the settings a Session holds as they were given, and
@@ -74,6 +77,9 @@ type CallSettings struct {
 	Retry *RetryPolicy
 	// DialContext dials the Session's connections; nil for its own dialer.
 	DialContext DialFunc
+	// DenyPrivateNetworks reports whether non-public addresses are refused
+	// (see Settings.AllowAddresses for the exceptions).
+	DenyPrivateNetworks bool
 	// DownloadProgress and UploadProgress are the progress functions, if
 	// any, called at most once per ProgressInterval (the package's
 	// ProgressInterval when the progress option was made).
@@ -109,6 +115,9 @@ func (s *Session) Settings() Settings {
 		CABundle:     c.tls.caBundle,
 		CertFile:     c.tls.certFile,
 		KeyFile:      c.tls.keyFile,
+	}
+	if c.allow != nil {
+		st.AllowAddresses = slices.Clone(c.allow.prefixes)
 	}
 	if len(c.query) > 0 {
 		st.Params = mergeQuery(c.query)

@@ -68,11 +68,14 @@ type shape struct {
 	poolSize  int
 	poolBlock bool
 	dial      *DialFunc // the DialContext option's identity; nil for none
+	deny      bool
+	allow     *allowList
 }
 
 // shapeOf is the shape c asks for.
 func shapeOf(c *config) shape {
-	return shape{poolSize: c.PoolSize, poolBlock: c.PoolBlock, dial: c.dialID}
+	return shape{poolSize: c.PoolSize, poolBlock: c.PoolBlock, dial: c.dialID,
+		deny: c.DenyPrivateNetworks, allow: c.allow}
 }
 
 // checkShape refuses a call whose options would shape its connections other
@@ -84,7 +87,7 @@ func checkShape(session, c *config) error {
 	return nil
 }
 
-var errSessionOption = fmt.Errorf("%w: PoolSize, PoolBlock and DialContext apply to a whole Session (NewSession, Update)", ErrSessionOption)
+var errSessionOption = fmt.Errorf("%w: PoolSize, PoolBlock, DialContext, DenyPrivateNetworks and AllowAddresses apply to a whole Session (NewSession, Update)", ErrSessionOption)
 
 // newTransport builds the tuned Transport for one key.
 func newTransport(key transportKey, c *config) (*http.Transport, error) {
@@ -95,6 +98,9 @@ func newTransport(key transportKey, c *config) (*http.Transport, error) {
 	var dial DialFunc
 	if key.dial != nil {
 		dial = *key.dial
+	}
+	if key.deny {
+		dial = (&guard{allow: key.allow}).dial(dial)
 	}
 	t := &http.Transport{
 		Proxy:                  proxyForRequest,
