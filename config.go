@@ -119,6 +119,9 @@ func (c *config) publish() *config {
 	if c.allow != nil && c.allow.err != nil && c.err == nil {
 		c.err = c.allow.err
 	}
+	if c.DNSCache > 0 && c.DialContext != nil && c.err == nil {
+		c.err = errDNSCacheDial
+	}
 	c.Hooks = slices.Clip(slices.Clone(c.Hooks))
 	return c
 }

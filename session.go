@@ -44,6 +44,7 @@ type Session struct {
 	ephemeral  bool // the package-level Session: no jar shared between calls
 	mu         sync.Mutex
 	transports atomic.Pointer[map[transportKey]*http.Transport]
+	dns        dnsCache
 }
 
 // mount is one Mount: requests' adapter for a URL prefix.

@@ -80,6 +80,8 @@ type CallSettings struct {
 	// DenyPrivateNetworks reports whether non-public addresses are refused
 	// (see Settings.AllowAddresses for the exceptions).
 	DenyPrivateNetworks bool
+	// DNSCache is how long resolved addresses are kept; zero for no cache.
+	DNSCache time.Duration
 	// DownloadProgress and UploadProgress are the progress functions, if
 	// any, called at most once per ProgressInterval (the package's
 	// ProgressInterval when the progress option was made).

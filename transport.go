@@ -70,12 +70,13 @@ type shape struct {
 	dial      *DialFunc // the DialContext option's identity; nil for none
 	deny      bool
 	allow     *allowList
+	dnsTTL    time.Duration
 }
 
 // shapeOf is the shape c asks for.
 func shapeOf(c *config) shape {
 	return shape{poolSize: c.PoolSize, poolBlock: c.PoolBlock, dial: c.dialID,
-		deny: c.DenyPrivateNetworks, allow: c.allow}
+		deny: c.DenyPrivateNetworks, allow: c.allow, dnsTTL: c.DNSCache}
 }
 
 // checkShape refuses a call whose options would shape its connections other
@@ -87,10 +88,10 @@ func checkShape(session, c *config) error {
 	return nil
 }
 
-var errSessionOption = fmt.Errorf("%w: PoolSize, PoolBlock, DialContext, DenyPrivateNetworks and AllowAddresses apply to a whole Session (NewSession, Update)", ErrSessionOption)
+var errSessionOption = fmt.Errorf("%w: PoolSize, PoolBlock, DialContext, DenyPrivateNetworks, AllowAddresses and DNSCache apply to a whole Session (NewSession, Update)", ErrSessionOption)
 
 // newTransport builds the tuned Transport for one key.
-func newTransport(key transportKey, c *config) (*http.Transport, error) {
+func newTransport(key transportKey, c *config, dns *dnsCache) (*http.Transport, error) {
 	tlsCfg, err := key.tls.config()
 	if err != nil {
 		return nil, err
@@ -101,6 +102,12 @@ func newTransport(key transportKey, c *config) (*http.Transport, error) {
 	}
 	if key.deny {
 		dial = (&guard{allow: key.allow}).dial(dial)
+	}
+	if key.dnsTTL > 0 && key.dial == nil {
+		if dial == nil {
+			dial = dialer.DialContext
+		}
+		dial = dns.dial(key.dnsTTL, dial)
 	}
 	t := &http.Transport{
 		Proxy:                  proxyForRequest,
@@ -150,7 +157,7 @@ func (s *Session) transport(c *config, u *url.URL, connectAuth string) (*http.Tr
 			return t, nil
 		}
 	}
-	t, err := newTransport(key, s.cfg.Load())
+	t, err := newTransport(key, s.cfg.Load(), &s.dns)
 	if err != nil {
 		return nil, err
 	}
