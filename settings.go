@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,8 @@ type Settings struct {
 	CABundle string
 	// CertFile and KeyFile are the client certificate, if any.
 	CertFile, KeyFile string
+	// Pins are the PinSHA256 pins; nil for none.
+	Pins []string
 	// Proxies are the Session's proxies by key, before the environment.
 	Proxies Proxies
 	// Mounts are the RoundTrippers given to Mount, by URL prefix.
@@ -117,6 +120,9 @@ func (s *Session) Settings() Settings {
 		CABundle:     c.tls.caBundle,
 		CertFile:     c.tls.certFile,
 		KeyFile:      c.tls.keyFile,
+	}
+	if c.tls.pins != "" {
+		st.Pins = strings.Split(c.tls.pins, ",")
 	}
 	if c.allow != nil {
 		st.AllowAddresses = slices.Clone(c.allow.prefixes)

@@ -36,6 +36,7 @@ type tlsKey struct {
 	caBundle string
 	certFile string
 	keyFile  string
+	pins     string // PinSHA256's pins, comma-separated
 }
 
 // resolve fills in the CA bundle from the environment, as requests does when
@@ -57,6 +58,13 @@ func (k tlsKey) config() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if k.insecure {
 		cfg.InsecureSkipVerify = true
+	}
+	if k.pins != "" {
+		check, err := pinCheck(k.pins)
+		if err != nil {
+			return nil, err
+		}
+		cfg.VerifyConnection = check
 	}
 	if k.caBundle != "" {
 		pem, err := os.ReadFile(k.caBundle)
