@@ -45,6 +45,7 @@ type Session struct {
 	mu         sync.Mutex
 	transports atomic.Pointer[map[transportKey]*http.Transport]
 	dns        dnsCache
+	caWatch    sync.Map // transportKey -> *fileWatch of its CA bundle
 }
 
 // mount is one Mount: requests' adapter for a URL prefix.

@@ -144,22 +144,40 @@ func (s *Session) transport(c *config, u *url.URL, connectAuth string) (*http.Tr
 		// its files are not read for it, and it shares the plain pool.
 		key.tls = tlsKey{}
 	}
+	stale := false
 	if m := s.transports.Load(); m != nil {
 		if t, ok := (*m)[key]; ok {
-			return t, nil
+			if key.tls.caBundle == "" || !s.caChanged(key) {
+				return t, nil
+			}
+			stale = true
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.transports.Load()
-	if old != nil {
+	if old != nil && !stale {
 		if t, ok := (*old)[key]; ok {
 			return t, nil
 		}
 	}
+	if key.tls.caBundle != "" {
+		// Watched from before it is read, so a change while it is read
+		// is seen next time.
+		s.caWatch.Store(key, newFileWatch(key.tls.caBundle))
+	}
 	t, err := newTransport(key, s.cfg.Load(), &s.dns)
+	if err != nil && stale {
+		// Caught being rewritten: the old bundle serves until the next check.
+		return (*old)[key], nil
+	}
 	if err != nil {
 		return nil, err
+	}
+	if stale {
+		// Connections in use finish on the old Transport; its idle ones
+		// would serve no call again.
+		(*old)[key].CloseIdleConnections()
 	}
 	// Copy on write: calls look transports up without a lock.
 	m := make(map[transportKey]*http.Transport, 1)
