@@ -83,6 +83,8 @@ type CallSettings struct {
 	// DenyPrivateNetworks reports whether non-public addresses are refused
 	// (see Settings.AllowAddresses for the exceptions).
 	DenyPrivateNetworks bool
+	// HTTP2Cleartext reports whether http:// URLs are sent with h2c.
+	HTTP2Cleartext bool
 	// DNSCache is how long resolved addresses are kept; zero for no cache.
 	DNSCache time.Duration
 	// DownloadProgress and UploadProgress are the progress functions, if

@@ -71,12 +71,13 @@ type shape struct {
 	deny      bool
 	allow     *allowList
 	dnsTTL    time.Duration
+	h2c       bool // for http:// calls only: see Session.transport
 }
 
 // shapeOf is the shape c asks for.
 func shapeOf(c *config) shape {
 	return shape{poolSize: c.PoolSize, poolBlock: c.PoolBlock, dial: c.dialID,
-		deny: c.DenyPrivateNetworks, allow: c.allow, dnsTTL: c.DNSCache}
+		deny: c.DenyPrivateNetworks, allow: c.allow, dnsTTL: c.DNSCache, h2c: c.HTTP2Cleartext}
 }
 
 // checkShape refuses a call whose options would shape its connections other
@@ -88,7 +89,7 @@ func checkShape(session, c *config) error {
 	return nil
 }
 
-var errSessionOption = fmt.Errorf("%w: PoolSize, PoolBlock, DialContext, DenyPrivateNetworks, AllowAddresses and DNSCache apply to a whole Session (NewSession, Update)", ErrSessionOption)
+var errSessionOption = fmt.Errorf("%w: PoolSize, PoolBlock, DialContext, DenyPrivateNetworks, AllowAddresses, DNSCache and HTTP2Cleartext apply to a whole Session (NewSession, Update)", ErrSessionOption)
 
 // newTransport builds the tuned Transport for one key.
 func newTransport(key transportKey, c *config, dns *dnsCache) (*http.Transport, error) {
@@ -132,6 +133,9 @@ func newTransport(key transportKey, c *config, dns *dnsCache) (*http.Transport, 
 			PingTimeout:     h2PingTimeout,
 		},
 	}
+	if key.h2c {
+		t.Protocols = h2cProtocols()
+	}
 	return t, nil
 }
 
@@ -143,6 +147,9 @@ func (s *Session) transport(c *config, u *url.URL, connectAuth string) (*http.Tr
 		// TLS settings do not apply to a plain http call, as in requests:
 		// its files are not read for it, and it shares the plain pool.
 		key.tls = tlsKey{}
+	}
+	if key.h2c && (u == nil || u.Scheme != "http") {
+		key.h2c = false // h2c is for http:// URLs; https negotiates
 	}
 	stale := false
 	if m := s.transports.Load(); m != nil {
