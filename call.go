@@ -41,8 +41,10 @@ type call struct {
 	upload    timedUpload    // the call's first request body, allocated with it
 	hdr       [8]string      // room for the header values of the call's request
 	rawURL    string         // the URL as the caller spelt it (Do)
-	firstUsed bool
-	bodies    []io.Closer // request bodies sent, closed by release (see track)
+	// idempotencyKey is the call's Idempotency-Key, once one is needed.
+	idempotencyKey string
+	firstUsed      bool
+	bodies         []io.Closer // request bodies sent, closed by release (see track)
 }
 
 type callKey struct{}

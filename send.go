@@ -252,6 +252,13 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 	if check == nil {
 		check = p.Retryable
 	}
+	if p.IdempotencyKey {
+		req = cl.withIdempotencyKey(req)
+	}
+	shared := s.retryBudget(p.Budget)
+	if shared != nil {
+		shared.deposit(p.Budget)
+	}
 	for n := 0; ; n++ {
 		resp, err := s.roundTrip(cl, req)
 		a := RetryAttempt{Request: req, Response: resp, Err: err, Sent: err == nil || s.sent(cl, req, err), Retries: n}
@@ -263,7 +270,8 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 			return resp, err
 		}
 		wait, honoured := p.wait(a)
-		if !honoured || !budget.take(a) {
+		if !honoured || !cl.fitsDeadline(wait) || !budget.take(a) ||
+			shared != nil && !shared.withdraw(p.Budget) {
 			return p.giveUp(a)
 		}
 		if resp != nil {

@@ -46,6 +46,7 @@ type Session struct {
 	transports atomic.Pointer[map[transportKey]*http.Transport]
 	dns        dnsCache
 	caWatch    sync.Map // transportKey -> *fileWatch of its CA bundle
+	budgets    sync.Map // *RetryBudget -> *budgetState
 }
 
 // mount is one Mount: requests' adapter for a URL prefix.
