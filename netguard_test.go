@@ -85,6 +85,7 @@ func TestDenyPrivateNetworksChecksEveryHop(t *testing.T) {
 	s := testSession(t, DenyPrivateNetworks(true), AllowAddresses("127.0.0.2/32"), Retry(RetryPolicy{Total: 3}))
 	_, err := s.Get(allowed.URL)
 	require.ErrorIs(t, err, ErrDeniedAddress)
+	assert.NotErrorIs(t, err, ErrRetry, "a refusal is not retried")
 	assert.Equal(t, int64(0), deniedConns.Load())
 }
 
