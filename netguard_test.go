@@ -47,21 +47,16 @@ func listenOn(t *testing.T, addr string, h http.Handler) (*httptest.Server, *ato
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err)
-	var conns atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Connection", "close")
 		h.ServeHTTP(w, r)
 	}))
 	srv.Listener.Close()
 	srv.Listener = ln
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
+	conns := countConns(srv)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv, &conns
+	return srv, conns
 }
 
 var okHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
