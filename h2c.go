@@ -7,7 +7,8 @@ import "net/http"
 // as gRPC-style services behind a load balancer that ends TLS. There is no
 // fall-back to HTTP/1.1: a server that does not speak HTTP/2 fails the
 // call. https:// URLs are unaffected (HTTP/2 is negotiated there as
-// always). Not used through an http proxy. It is a Session setting
+// always). Through an http proxy, it is the proxy that is spoken to in
+// h2c, which few proxies accept. It is a Session setting
 // (NewSession, Update): a call given another value is refused with
 // ErrSessionOption.
 func HTTP2Cleartext(on bool) Option {
