@@ -30,7 +30,8 @@ var ErrDeniedAddress = newKind("denied address")
 // Through a proxy, the address checked is the proxy's: the proxy resolves
 // and connects to the target itself, so the guard cannot see it, and a
 // proxy must enforce its own policy. With DialContext, the address the
-// function connected to is checked before the connection is used.
+// function connected to is checked before the connection is used; a
+// connection that has no IP address (a Unix socket) is refused.
 //
 // AllowAddresses names exceptions. It is a Session setting (NewSession,
 // Update): a call given another value is refused with ErrSessionOption.
