@@ -48,6 +48,8 @@ type call struct {
 	at        *attemptTrace // the current attempt's record, under Trace(true)
 	tries     int           // the retries made of the request on the wire
 	prot      protState     // what RateLimit, CircuitBreaker and Endpoints did (protect.go)
+	// idempotencyKey is the call's Idempotency-Key, once one is needed.
+	idempotencyKey string
 }
 
 type callKey struct{}
@@ -61,8 +63,12 @@ func newCall(c *config) *call {
 // newCall starts a call with the Session's defaults and opts applied, its
 // settings allocated with it.
 func (s *Session) newCall(opts []Option) *call {
-	cl := &call{own: *s.cfg.Load()}
+	base := s.cfg.Load()
+	cl := &call{own: *base}
 	cl.own.applyCall(opts)
+	if err := checkShape(base, &cl.own); err != nil {
+		cl.own.err = err
+	}
 	cl.init(&cl.own)
 	return cl
 }

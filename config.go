@@ -41,6 +41,8 @@ type config struct {
 	tls     tlsKey
 	proxies []Proxies
 	jar     http.CookieJar
+	dialID  *DialFunc // the DialContext option that set DialContext
+	allow   *allowList
 
 	readTimeoutSet bool // a read timeout given by an option, not the default (Subscribe)
 	// inheritedHooks is set while a call's Hooks are still its Session's:
@@ -126,6 +128,12 @@ func (c *config) publish() *config {
 	if len(c.proxies) > 0 {
 		c.proxies = []Proxies{mergeLayers(c.proxies...)}
 	}
+	if c.allow != nil && c.allow.err != nil && c.err == nil {
+		c.err = c.allow.err
+	}
+	if c.DNSCache > 0 && c.DialContext != nil && c.err == nil {
+		c.err = errDNSCacheDial
+	}
 	c.Hooks = slices.Clip(slices.Clone(c.Hooks))
 	return c
 }
@@ -147,8 +155,12 @@ func mergeQuery(layers []queryLayer) ParamValues {
 // callConfig is the Session's defaults with a call's options applied.
 func (s *Session) callConfig(opts []Option) *config {
 	c := new(config)
-	*c = *s.cfg.Load()
+	base := s.cfg.Load()
+	*c = *base
 	c.applyCall(opts)
+	if err := checkShape(base, c); err != nil {
+		c.err = err
+	}
 	return c
 }
 

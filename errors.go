@@ -94,6 +94,11 @@ var (
 	// body. The connection is unusable (ErrConnection) and the header
 	// invalid (ErrInvalidHeader).
 	errResponseFraming = newKind("invalid response header", ErrConnection, ErrInvalidHeader)
+	// ErrSessionOption: an option that shapes the Session's connections
+	// (PoolSize, PoolBlock, DialContext) was given to one call with a value
+	// other than the Session's. Give it to NewSession or Update instead.
+	// Nothing was sent.
+	ErrSessionOption = newKind("session-only option given to a call")
 )
 
 // Error is the error every call returns: the request's method and URL (with
@@ -292,7 +297,7 @@ func classify(err, cause error) error {
 	switch {
 	case cause == ErrConnectTimeout || cause == ErrReadTimeout:
 		return cause
-	case errors.Is(err, ErrProxy), errors.Is(err, ErrSSL), errors.Is(err, ErrContentDecoding),
+	case errors.Is(err, ErrProxy), errors.Is(err, ErrSSL), errors.Is(err, ErrDeniedAddress), errors.Is(err, ErrContentDecoding),
 		errors.Is(err, ErrChunkedEncoding), errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrUnrewindableBody):
 		return nil // already classified where it happened
 	case errors.Is(err, context.Canceled):

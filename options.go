@@ -152,8 +152,8 @@ func Hook(f func(*Response) error) Option {
 // requests, more calls than that may run at once, each on a connection of
 // its own; the extra connections are closed when done. Set it to the number
 // of calls to one host a program makes at once, so that none is closed and
-// dialled again. It is a Session setting: given to a single call it has no
-// effect.
+// dialled again. It is a Session setting (NewSession, Update): a call given
+// another size is refused with ErrSessionOption.
 func PoolSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
@@ -167,7 +167,8 @@ func PoolSize(n int) Option {
 // waits for one, and the wait counts against its connect timeout, so it
 // fails with ErrConnectTimeout rather than wait forever (for instance behind
 // streamed responses nobody closes). Off by default, as in requests. It is a
-// Session setting: given to a single call it has no effect.
+// Session setting (NewSession, Update): a call given another value is
+// refused with ErrSessionOption.
 func PoolBlock(on bool) Option {
 	return optionFunc(func(c *config) { c.PoolBlock = on })
 }

@@ -223,25 +223,28 @@ type proxyAuthKey struct{}
 // reaching anyone but the proxy (requests' CVE-2023-32681 in Go form): a
 // plain http request through an http proxy keeps it, since the proxy reads
 // and removes it; for a tunnelled https request it moves to the CONNECT
-// request; with no http proxy it is dropped.
-func routeProxyAuth(c *config, req *http.Request) *http.Request {
+// request; with no http proxy it is dropped. It returns the credentials the
+// CONNECT request will carry, if any.
+func routeProxyAuth(c *config, req *http.Request) (*http.Request, string) {
 	pa := req.Header.Get("Proxy-Authorization")
 	if pa == "" {
-		return req
+		return req, ""
 	}
 	p, err := selectProxy(c, req.URL)
 	httpProxy := err == nil && p != nil && (p.Scheme == "http" || p.Scheme == "https")
 	if httpProxy && req.URL.Scheme == "http" {
-		return req
+		return req, ""
 	}
 	ctx := req.Context()
+	connectAuth := ""
 	if httpProxy {
 		ctx = context.WithValue(ctx, proxyAuthKey{}, pa)
+		connectAuth = pa
 	}
 	out := req.WithContext(ctx)
 	out.Header = req.Header.Clone()
 	out.Header.Del("Proxy-Authorization")
-	return out
+	return out, connectAuth
 }
 
 // proxyConnectHeader is the Transport's GetProxyConnectHeader hook: the

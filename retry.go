@@ -23,7 +23,9 @@ import (
 // Each request of a redirect chain gets the whole budget, as in requests,
 // where every hop goes through the adapter afresh. Each attempt gets the
 // full connect and read timeouts; no timeout runs while waiting between
-// attempts, but the call's Context does and ends the wait.
+// attempts, but the call's Context does: a wait that would end after its
+// deadline is not begun, and the call fails at once with its last error
+// and ErrRetry.
 //
 // The package defaults behind the policy's zero fields (DefaultRetries,
 // DefaultBackoffMax, DefaultRetryAfterMax, DefaultRetryMethods) are read
@@ -110,6 +112,17 @@ type RetryPolicy struct {
 	// policy's own backoff (see BackoffFor). A Retry-After header still
 	// comes first unless IgnoreRetryAfter is set.
 	Backoff Backoff
+
+	// Budget, if set, also caps the retries of the whole Session (see
+	// RetryBudget): when it is spent, calls fail at once with their last
+	// error and ErrRetry.
+	Budget *RetryBudget
+	// IdempotencyKey makes POST and PATCH retryable like the methods in
+	// AllowedMethods, by sending them with an Idempotency-Key header (the
+	// IETF httpapi draft): a random value, the same for every attempt of a
+	// call, so that a server that honours it applies the request once. A
+	// caller's own Idempotency-Key header is kept and sent instead.
+	IdempotencyKey bool
 }
 
 // CheckRetry decides whether an attempt's outcome is worth another attempt,
@@ -215,9 +228,9 @@ func (p *RetryPolicy) Retryable(a RetryAttempt) bool {
 		if !retryableErr(a.Err) {
 			return false
 		}
-		return !a.Sent || p.methodAllowed(a.Request.Method)
+		return !a.Sent || p.idempotent(a.Request)
 	}
-	if a.Response == nil || !p.methodAllowed(a.Request.Method) {
+	if a.Response == nil || !p.idempotent(a.Request) {
 		return false
 	}
 	code := a.Response.StatusCode

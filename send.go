@@ -50,6 +50,9 @@ func (s *Session) Send(req *http.Request, opts ...Option) (*Response, error) {
 		return nil, &Error{Method: "", URL: "", Kind: ErrInvalidURL, Err: errNilRequest}
 	}
 	c := s.callConfig(opts)
+	if c.err != nil {
+		return nil, wrapErr(req.Method, req.URL, nil, c.err)
+	}
 	if c.ctx == nil && req.Context() != context.Background() {
 		c.ctx = req.Context()
 	}
@@ -282,6 +285,13 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 	if check == nil {
 		check = p.Retryable
 	}
+	if p.IdempotencyKey {
+		req = cl.withIdempotencyKey(req)
+	}
+	shared := s.retryBudget(p.Budget)
+	if shared != nil {
+		shared.deposit(p.Budget)
+	}
 	for n := 0; ; n++ {
 		cl.tries = n
 		resp, err := s.trip(cl, req)
@@ -297,7 +307,8 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 			resp.warn = true
 		}
 		wait, honoured := p.wait(a)
-		if !honoured || !budget.take(a) {
+		if !honoured || !cl.fitsDeadline(wait) || !budget.take(a) ||
+			shared != nil && !shared.withdraw(p.Budget) {
 			if resp != nil {
 				resp.gaveUp = true
 			}
@@ -345,7 +356,14 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 	req = cl.startAttempt(req)
 	_, ownTransport := rt.(*http.Transport)
 	if ownTransport {
-		req = routeProxyAuth(cl.cfg, req)
+		var connectAuth string
+		if req, connectAuth = routeProxyAuth(cl.cfg, req); connectAuth != "" {
+			// Tunnels opened with these credentials are pooled apart.
+			if rt, err = s.transport(cl.cfg, req.URL, connectAuth); err != nil {
+				closeBody(req)
+				return nil, wrapErr(req.Method, req.URL, ErrSSL, err)
+			}
+		}
 	}
 	sendReq, dump := req, (*dumpAttempt)(nil)
 	if cl.cfg.Dump != nil {

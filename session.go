@@ -43,7 +43,10 @@ type Session struct {
 	closed     atomic.Bool
 	ephemeral  bool // the package-level Session: no jar shared between calls
 	mu         sync.Mutex
-	transports atomic.Pointer[map[tlsKey]*http.Transport]
+	transports atomic.Pointer[map[transportKey]*http.Transport]
+	dns        dnsCache
+	caWatch    sync.Map // transportKey -> *fileWatch of its CA bundle
+	budgets    sync.Map // *RetryBudget -> *budgetState
 }
 
 // mount is one Mount: requests' adapter for a URL prefix.
@@ -86,7 +89,17 @@ func newSession(jar http.CookieJar, opts []Option) *Session {
 func (s *Session) Update(opts ...Option) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cfg.Store(s.cfg.Load().derive(opts))
+	c := s.cfg.Load().derive(opts)
+	s.cfg.Store(c)
+	if m := s.transports.Load(); m != nil {
+		// Transports of another shape serve no new call: their idle
+		// connections go now, those in use when their calls end.
+		for k, t := range *m {
+			if k.shape != shapeOf(c) {
+				t.CloseIdleConnections()
+			}
+		}
+	}
 }
 
 // Jar returns the Session's cookie jar (requests' s.cookies), to read cookies

@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -36,11 +38,15 @@ type Settings struct {
 	CABundle string
 	// CertFile and KeyFile are the client certificate, if any.
 	CertFile, KeyFile string
+	// Pins are the PinSHA256 pins; nil for none.
+	Pins []string
 	// Proxies are the Session's proxies by key, before the environment.
 	Proxies Proxies
 	// Mounts are the RoundTrippers given to Mount, by URL prefix.
 	// Params, Cookies, Proxies and Mounts are nil when there are none.
 	Mounts map[string]http.RoundTripper
+	// AllowAddresses are the exceptions to DenyPrivateNetworks; nil for none.
+	AllowAddresses []netip.Prefix
 }
 
 // CallSettings are the settings a Session holds as they were given, and
@@ -76,6 +82,13 @@ type CallSettings struct {
 	Retry *RetryPolicy
 	// DialContext dials the Session's connections; nil for its own dialer.
 	DialContext DialFunc
+	// DenyPrivateNetworks reports whether non-public addresses are refused
+	// (see Settings.AllowAddresses for the exceptions).
+	DenyPrivateNetworks bool
+	// HTTP2Cleartext reports whether http:// URLs are sent with h2c.
+	HTTP2Cleartext bool
+	// DNSCache is how long resolved addresses are kept; zero for no cache.
+	DNSCache time.Duration
 	// DownloadProgress and UploadProgress are the progress functions, if
 	// any, called at most once per ProgressInterval (the package's
 	// ProgressInterval when the progress option was made).
@@ -143,6 +156,12 @@ func (s *Session) Settings() Settings {
 		CABundle:     c.tls.caBundle,
 		CertFile:     c.tls.certFile,
 		KeyFile:      c.tls.keyFile,
+	}
+	if c.tls.pins != "" {
+		st.Pins = strings.Split(c.tls.pins, ",")
+	}
+	if c.allow != nil {
+		st.AllowAddresses = slices.Clone(c.allow.prefixes)
 	}
 	if len(c.query) > 0 {
 		st.Params = mergeQuery(c.query)

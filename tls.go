@@ -16,14 +16,21 @@ func Verify(on bool) Option {
 }
 
 // CABundle trusts the certificates in the PEM file at path instead of the
-// system roots (requests' verify="/path/ca.pem").
+// system roots (requests' verify="/path/ca.pem"). The file is read for the
+// first https call, and again when it changes (checked at most once a
+// second): new connections then trust the new bundle, while connections in
+// use finish as they were. A file caught half-written is ignored until the
+// next check.
 func CABundle(path string) Option {
 	return optionFunc(func(c *config) { c.tls.caBundle = path })
 }
 
 // Cert presents the client certificate in certFile with the private key in
 // keyFile (requests' cert=(cert, key)). Both are PEM; keyFile may be empty
-// when certFile holds the key too.
+// when certFile holds the key too. They are read for the first https call
+// (an unreadable file fails it with ErrSSL), and again when they change
+// (checked at most once a second, on new connections), for short-lived
+// certificates; a pair caught half-written leaves the last good one in use.
 func Cert(certFile, keyFile string) Option {
 	return optionFunc(func(c *config) { c.tls.certFile, c.tls.keyFile = certFile, keyFile })
 }
@@ -36,6 +43,7 @@ type tlsKey struct {
 	caBundle string
 	certFile string
 	keyFile  string
+	pins     string // PinSHA256's pins, comma-separated
 }
 
 // resolve fills in the CA bundle from the environment, as requests does when
@@ -51,12 +59,21 @@ func (k tlsKey) resolve(trustEnv bool) tlsKey {
 	return k
 }
 
-// config builds the tls.Config for the key. Files are read once, when the
-// Session first needs this configuration.
+// config builds the tls.Config for the key. Files are read when the
+// Session first needs this configuration, for an https call; a changed
+// client certificate is read again (see clientCert), a changed CA bundle
+// makes a new Transport (see Session.caChanged).
 func (k tlsKey) config() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if k.insecure {
 		cfg.InsecureSkipVerify = true
+	}
+	if k.pins != "" {
+		check, err := pinCheck(k.pins)
+		if err != nil {
+			return nil, err
+		}
+		cfg.VerifyConnection = check
 	}
 	if k.caBundle != "" {
 		pem, err := os.ReadFile(k.caBundle)
@@ -70,15 +87,11 @@ func (k tlsKey) config() (*tls.Config, error) {
 		cfg.RootCAs = pool
 	}
 	if k.certFile != "" {
-		keyFile := k.keyFile
-		if keyFile == "" {
-			keyFile = k.certFile
-		}
-		cert, err := tls.LoadX509KeyPair(k.certFile, keyFile)
+		cert, err := loadClientCert(k.certFile, k.keyFile)
 		if err != nil {
-			return nil, fmt.Errorf("loading client certificate: %w", err)
+			return nil, err
 		}
-		cfg.Certificates = []tls.Certificate{cert}
+		cfg.GetClientCertificate = cert.get
 	}
 	return cfg, nil
 }

@@ -136,3 +136,31 @@ func TestHTTP2IsNegotiated(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "HTTP/2.0", r.Text())
 }
+
+// As in requests, TLS settings apply to https calls only: a plain http call
+// succeeds whatever they name, and the https call that needs an unreadable
+// file fails with ErrSSL naming it.
+func TestTLSFilesAreReadOnlyForHTTPS(t *testing.T) {
+	plain := httptest.NewServer(tlsHandler)
+	t.Cleanup(plain.Close)
+	tests := []struct {
+		name, file string
+		opt        Option
+	}{
+		{"Cert", "/nonexistent/client.pem", Cert("/nonexistent/client.pem", "")},
+		{"CABundle", "/nonexistent/ca.pem", CABundle("/nonexistent/ca.pem")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, s := range []*Session{testSession(t, tt.opt), testSession(t)} {
+				r, err := s.Get(plain.URL, tt.opt)
+				require.NoError(t, err)
+				assert.Equal(t, "ok", r.Text())
+				_, err = s.Get("https://127.0.0.1:1/", tt.opt)
+				require.ErrorIs(t, err, ErrSSL)
+				assert.Contains(t, err.Error(), tt.file)
+				assert.NotContains(t, err.Error(), "connection refused", "nothing is dialled without the file")
+			}
+		})
+	}
+}

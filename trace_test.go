@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func okHandler(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }
 
 // checkFresh checks the Timings of an attempt on a new connection to addr.
 func checkFresh(t *testing.T, tm Timings, addr, proto string, tls bool) {

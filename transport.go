@@ -2,6 +2,7 @@ package requests
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"net"
 	"net/http"
@@ -32,41 +33,95 @@ var (
 // its own: the connect timeout of the call that causes a dial bounds it.
 var dialer = &net.Dialer{KeepAlive: 30 * time.Second}
 
-// dialContext dials for a call, bounded by the call's connect timeout. The
-// Transport keeps the values of the request's context for the dial (not its
-// cancellation), so the call can be found here.
-func dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	cl := callOf(ctx)
-	if cl == nil {
-		return dialer.DialContext(ctx, network, addr)
+// dialContext dials for a call with the Transport's dial function (nil: the
+// shared dialer), bounded by the call's connect timeout. The Transport keeps
+// the values of the request's context for the dial (not its cancellation),
+// so the call can be found here.
+func dialContext(ctx context.Context, dial DialFunc, network, addr string) (net.Conn, error) {
+	if dial == nil {
+		dial = dialer.DialContext
 	}
-	if d := cl.cfg.ConnectTimeout; d > 0 {
+	if cl := callOf(ctx); cl != nil && cl.cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
+		ctx, cancel = context.WithTimeout(ctx, cl.cfg.ConnectTimeout)
 		defer cancel()
 	}
-	if cl.cfg.DialContext != nil {
-		return cl.cfg.DialContext(ctx, network, addr)
-	}
-	return dialer.DialContext(ctx, network, addr)
+	return dial(ctx, network, addr)
 }
 
-// newTransport builds the tuned Transport for one TLS configuration.
-func newTransport(key tlsKey, c *config) (*http.Transport, error) {
-	tlsCfg, err := key.config()
+// transportKey is everything that shapes a Transport. Each distinct key
+// gets its own Transport, so that a connection is never reused under
+// settings other than the ones it was made with.
+type transportKey struct {
+	tls tlsKey
+	shape
+	// connectAuth is the Proxy-Authorization a caller's header sends in
+	// CONNECT requests: net/http keys its pool by the proxy URL, credentials
+	// in it included, but not by a header, so tunnels opened with one
+	// credential would serve calls with another.
+	connectAuth string
+}
+
+// shape is the part of a transportKey that only a Session sets (NewSession,
+// Update): a call that gives other values is refused (ErrSessionOption).
+type shape struct {
+	poolSize  int
+	poolBlock bool
+	dial      *DialFunc // the DialContext option's identity; nil for none
+	deny      bool
+	allow     *allowList
+	dnsTTL    time.Duration
+	h2c       bool // for http:// calls only: see Session.transport
+}
+
+// shapeOf is the shape c asks for.
+func shapeOf(c *config) shape {
+	return shape{poolSize: c.PoolSize, poolBlock: c.PoolBlock, dial: c.dialID,
+		deny: c.DenyPrivateNetworks, allow: c.allow, dnsTTL: c.DNSCache, h2c: c.HTTP2Cleartext}
+}
+
+// checkShape refuses a call whose options would shape its connections other
+// than its Session does.
+func checkShape(session, c *config) error {
+	if c.err == nil && shapeOf(c) != shapeOf(session) {
+		return errSessionOption
+	}
+	return nil
+}
+
+var errSessionOption = fmt.Errorf("%w: PoolSize, PoolBlock, DialContext, DenyPrivateNetworks, AllowAddresses, DNSCache and HTTP2Cleartext apply to a whole Session (NewSession, Update)", ErrSessionOption)
+
+// newTransport builds the tuned Transport for one key.
+func newTransport(key transportKey, c *config, dns *dnsCache) (*http.Transport, error) {
+	tlsCfg, err := key.tls.config()
 	if err != nil {
 		return nil, err
 	}
-	return &http.Transport{
+	var dial DialFunc
+	if key.dial != nil {
+		dial = *key.dial
+	}
+	if key.deny {
+		dial = (&guard{allow: key.allow}).dial(dial)
+	}
+	if key.dnsTTL > 0 && key.dial == nil {
+		if dial == nil {
+			dial = dialer.DialContext
+		}
+		dial = dns.dial(key.dnsTTL, dial)
+	}
+	t := &http.Transport{
 		Proxy:                  proxyForRequest,
 		GetProxyConnectHeader:  proxyConnectHeader,
 		OnProxyConnectResponse: checkProxyConnect,
-		DialContext:            dialContext,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return dialContext(ctx, dial, network, addr)
+		},
 		TLSClientConfig:        tlsCfg,
 		TLSHandshakeTimeout:    c.ConnectTimeout,
 		ForceAttemptHTTP2:      true,
-		MaxIdleConnsPerHost:    c.PoolSize,
-		MaxConnsPerHost:        maxConns(c),
+		MaxIdleConnsPerHost:    key.poolSize,
+		MaxConnsPerHost:        maxConns(key.shape),
 		IdleConnTimeout:        idleConnTimeout,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: maxResponseHeaderBytes,
@@ -77,32 +132,62 @@ func newTransport(key tlsKey, c *config) (*http.Transport, error) {
 			SendPingTimeout: h2PingAfter,
 			PingTimeout:     h2PingTimeout,
 		},
-	}, nil
+	}
+	if key.h2c {
+		t.Protocols = h2cProtocols()
+	}
+	return t, nil
 }
 
-// transport returns the Session's Transport for the call's TLS configuration,
-// creating it on first use.
-func (s *Session) transport(c *config) (*http.Transport, error) {
-	key := c.tls.resolve(c.TrustEnv)
+// transport returns the Session's Transport for the call's settings and
+// the CONNECT credentials it sends (if any), creating it on first use.
+func (s *Session) transport(c *config, u *url.URL, connectAuth string) (*http.Transport, error) {
+	key := transportKey{tls: c.tls.resolve(c.TrustEnv), shape: shapeOf(c), connectAuth: connectAuth}
+	if key.tls != (tlsKey{}) && u != nil && u.Scheme == "http" && !viaTLSProxy(c, u) {
+		// TLS settings do not apply to a plain http call, as in requests:
+		// its files are not read for it, and it shares the plain pool.
+		key.tls = tlsKey{}
+	}
+	if key.h2c && (u == nil || u.Scheme != "http") {
+		key.h2c = false // h2c is for http:// URLs; https negotiates
+	}
+	stale := false
 	if m := s.transports.Load(); m != nil {
 		if t, ok := (*m)[key]; ok {
-			return t, nil
+			if key.tls.caBundle == "" || !s.caChanged(key) {
+				return t, nil
+			}
+			stale = true
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.transports.Load()
-	if old != nil {
+	if old != nil && !stale {
 		if t, ok := (*old)[key]; ok {
 			return t, nil
 		}
 	}
-	t, err := newTransport(key, s.cfg.Load())
+	if key.tls.caBundle != "" {
+		// Watched from before it is read, so a change while it is read
+		// is seen next time.
+		s.caWatch.Store(key, newFileWatch(key.tls.caBundle))
+	}
+	t, err := newTransport(key, s.cfg.Load(), &s.dns)
+	if err != nil && stale {
+		// Caught being rewritten: the old bundle serves until the next check.
+		return (*old)[key], nil
+	}
 	if err != nil {
 		return nil, err
 	}
+	if stale {
+		// Connections in use finish on the old Transport; its idle ones
+		// would serve no call again.
+		(*old)[key].CloseIdleConnections()
+	}
 	// Copy on write: calls look transports up without a lock.
-	m := make(map[tlsKey]*http.Transport, 1)
+	m := make(map[transportKey]*http.Transport, 1)
 	if old != nil {
 		maps.Copy(m, *old)
 	}
@@ -119,7 +204,14 @@ func (s *Session) roundTripper(cl *call, u *url.URL) (http.RoundTripper, error) 
 			return rt, nil
 		}
 	}
-	return s.transport(cl.cfg)
+	return s.transport(cl.cfg, u, "")
+}
+
+// viaTLSProxy reports whether a plain http call to u goes through an https
+// proxy, whose TLS connection uses the call's TLS settings.
+func viaTLSProxy(c *config, u *url.URL) bool {
+	p, err := selectProxy(c, u)
+	return err == nil && p != nil && p.Scheme == "https"
 }
 
 // dropDesynced keeps a connection that a response has poisoned out of the
@@ -168,9 +260,9 @@ func unknownProtocol(rt http.RoundTripper, hr *http.Response) bool {
 
 // maxConns is the cap on connections open to one host: PoolSize under
 // PoolBlock, none otherwise (requests' pool_block=False).
-func maxConns(c *config) int {
-	if c.PoolBlock {
-		return c.PoolSize
+func maxConns(s shape) int {
+	if s.poolBlock {
+		return s.poolSize
 	}
 	return 0
 }
@@ -181,8 +273,12 @@ type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 // DialContext makes a Session dial with fn instead of its pooled net.Dialer:
 // for a fixed resolution (curl's --resolve), a Unix socket, or tests that give
 // chosen host names a loopback address. The connect timeout still bounds fn
-// through its context. It is a Session setting: given to a single call it has
-// no effect.
+// through its context. It is a Session setting (NewSession, Update): a call
+// given another one is refused with ErrSessionOption.
 func DialContext(fn DialFunc) Option {
-	return optionFunc(func(c *config) { c.DialContext = fn })
+	id := &fn // the option's identity: Transports are keyed by it
+	if fn == nil {
+		id = nil
+	}
+	return optionFunc(func(c *config) { c.DialContext, c.dialID = fn, id })
 }

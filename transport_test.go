@@ -14,19 +14,25 @@ import (
 // connCountingServer serves a small body and counts the connections it accepts.
 func connCountingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
-	var conns atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"ok":true}`))
 	}))
+	conns := countConns(srv)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, conns
+}
+
+// countConns counts the connections srv, not yet started, accepts.
+func countConns(srv *httptest.Server) *atomic.Int64 {
+	var conns atomic.Int64
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			conns.Add(1)
 		}
 	}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv, &conns
+	return &conns
 }
 
 func TestSequentialCallsReuseOneConnection(t *testing.T) {
