@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-
 // checkFresh checks the Timings of an attempt on a new connection to addr.
 func checkFresh(t *testing.T, tm Timings, addr, proto string, tls bool) {
 	t.Helper()
