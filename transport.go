@@ -252,7 +252,14 @@ func unknownProtocol(rt http.RoundTripper, hr *http.Response) bool {
 	case hr.ProtoMajor == 2 && hr.TLS != nil && hr.TLS.NegotiatedProtocol == "h2":
 		return false
 	}
-	if t, ok := rt.(*http.Transport); ok {
+	t, ok := rt.(*http.Transport)
+	if ok && hr.ProtoMajor == 2 && hr.TLS == nil && t.Protocols != nil &&
+		t.Protocols.UnencryptedHTTP2() && !t.Protocols.HTTP1() {
+		// HTTP2Cleartext: h2 frames with prior knowledge, never a status
+		// line that merely claims HTTP/2.
+		return false
+	}
+	if ok {
 		t.CloseIdleConnections()
 	}
 	return true
