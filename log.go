@@ -57,6 +57,7 @@ func (r *Response) logResponse(n int64, err error) {
 	case r.gaveUp:
 		attrs = append(attrs, slog.String("error_kind", "ErrRetry"))
 	}
+	attrs = r.call.protAttrs(attrs, err)
 	l.LogAttrs(r.call, level, logMsg, attrs...)
 }
 
@@ -66,12 +67,38 @@ func (c *call) logFailure(req *http.Request, err error) {
 	if l == nil || !l.Enabled(c, slog.LevelWarn) {
 		return
 	}
-	l.LogAttrs(c, slog.LevelWarn, logMsg,
+	attrs := []slog.Attr{
 		slog.String("method", req.Method),
 		slog.String("url", redact.RedactURL(req.URL)),
 		slog.Int("attempt", c.tries+1),
 		slog.String("error_kind", kindName(err)),
-	)
+	}
+	l.LogAttrs(c, slog.LevelWarn, logMsg, c.protAttrs(attrs, err)...)
+}
+
+// protAttrs adds what the Session's protections did to the call: the time
+// it waited for the rate limiter, the endpoint it was placed on, the
+// endpoints it left after a failure or skipped with their breaker open,
+// and when a breaker that refused it lets a probe through.
+func (c *call) protAttrs(attrs []slog.Attr, err error) []slog.Attr {
+	p := &c.prot
+	if p.waited > 0 {
+		attrs = append(attrs, slog.Duration("limiter_wait", p.waited))
+	}
+	if p.balanced {
+		attrs = append(attrs, slog.String("endpoint", c.cfg.endpoints.raw[p.ep]))
+	}
+	if len(p.moves) > 0 {
+		attrs = append(attrs, slog.Any("moved_from", p.moves))
+	}
+	if len(p.skipped) > 0 {
+		attrs = append(attrs, slog.Any("skipped_open", p.skipped))
+	}
+	var open *CircuitOpenError
+	if err != nil && errors.As(err, &open) {
+		attrs = append(attrs, slog.String("breaker_host", open.Host), slog.Time("retry_at", open.RetryAt))
+	}
+	return attrs
 }
 
 // kindNames are the sentinels' names, as a log shows them.
@@ -80,6 +107,10 @@ var kindNames = []struct {
 	name string
 }{
 	// Most specific first: a kind matches its parents too.
+	{ErrCircuitOpen, "ErrCircuitOpen"}, {ErrRateLimited, "ErrRateLimited"},
+	{ErrDeniedAddress, "ErrDeniedAddress"}, {ErrInvalidAddress, "ErrInvalidAddress"},
+	{ErrSessionOption, "ErrSessionOption"}, {ErrNotEventStream, "ErrNotEventStream"},
+	{ErrPageLoop, "ErrPageLoop"}, {ErrTooManyPages, "ErrTooManyPages"},
 	{ErrConnectTimeout, "ErrConnectTimeout"}, {ErrReadTimeout, "ErrReadTimeout"},
 	{ErrSSL, "ErrSSL"}, {ErrProxy, "ErrProxy"}, {ErrRetry, "ErrRetry"},
 	{ErrMissingSchema, "ErrMissingSchema"}, {ErrInvalidSchema, "ErrInvalidSchema"},

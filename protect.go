@@ -74,6 +74,7 @@ func (s *Session) trip(cl *call, req *http.Request) (*Response, error) {
 			if cl.prot.failed {
 				next, err := s.place(cl, req, at)
 				if err != nil {
+					cl.logFailure(req, err)
 					return nil, err
 				}
 				req, at = next, cl.prot.ep
@@ -82,6 +83,9 @@ func (s *Session) trip(cl *call, req *http.Request) (*Response, error) {
 			cl.prot.noteSkips(set, c.breakers)
 		}
 		resp, err := s.guarded(cl, req, at >= 0)
+		if refused(err) {
+			cl.logFailure(req, err) // kept from the wire: roundTrip logged nothing
+		}
 		if at < 0 || !s.failover(cl, req, err, moves) {
 			return resp, err
 		}
