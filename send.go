@@ -270,9 +270,12 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		if rerr != nil {
 			var e *Error
 			if errors.As(rerr, &e) {
-				after := fmt.Errorf("status %d", resp.StatusCode)
+				// A failure has no response to tell the status of.
+				var after error
 				if err != nil {
 					after = detached(err)
+				} else {
+					after = fmt.Errorf("status %d", resp.StatusCode)
 				}
 				e.Err = fmt.Errorf("%w, for a retry after %w", e.Err, after)
 			}
