@@ -326,6 +326,15 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 		}
 		return nil, wrapErr(req.Method, req.URL, kind, err)
 	}
+	if hr == nil {
+		// http.Client fails the same way: a RoundTripper owes a response
+		// or an error.
+		closeBody(req)
+		return nil, wrapErr(req.Method, req.URL, ErrConnection, fmt.Errorf("%T returned no response and no error", rt))
+	}
+	if hr.Body == nil {
+		hr.Body = http.NoBody // as http.Client does
+	}
 	elapsed := now() - start
 	if hr.StatusCode == http.StatusSwitchingProtocols && req.Header.Get("Upgrade") == "" {
 		// The connection now speaks something else; as a body it would
