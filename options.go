@@ -3,6 +3,8 @@ package requests
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -115,6 +117,23 @@ func AllowRedirects(on bool) Option {
 // max_redirects, default 30); one more fails with ErrTooManyRedirects.
 func MaxRedirects(n int) Option {
 	return optionFunc(func(c *config) { c.MaxRedirects = max(n, 0) })
+}
+
+// RedirectSchemes lets redirects lead to URLs of these schemes besides http
+// and https, through the RoundTripper mounted for them (Session.Mount). A
+// server chooses where a redirect goes, so by default a Location with any
+// other scheme (a custom one, file:) fails with ErrInvalidSchema even when a
+// transport is mounted for it; the call's own URL may use any mounted
+// scheme. Schemes match in any case; the last RedirectSchemes given wins,
+// and RedirectSchemes() allows none again. It has no equivalent in requests.
+func RedirectSchemes(schemes ...string) Option {
+	allowed := make([]string, 0, len(schemes))
+	for _, sc := range schemes {
+		if sc = strings.ToLower(sc); !slices.Contains(allowed, sc) {
+			allowed = append(allowed, sc)
+		}
+	}
+	return optionFunc(func(c *config) { c.RedirectSchemes = allowed })
 }
 
 // Stream(true) leaves the response body unread when the call returns

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -30,7 +31,10 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		// A fragment survives a redirect that gives none (RFC 7231 7.1.2).
 		target.Fragment, target.RawFragment = req.URL.Fragment, req.URL.RawFragment
 	}
-	if target.Scheme != "http" && target.Scheme != "https" && s.mounted(target.String()) == nil {
+	// A server picks the target: only http and https, or a scheme the
+	// caller allowed, may reach a transport (a mounted one included).
+	if target.Scheme != "http" && target.Scheme != "https" &&
+		(!slices.Contains(cl.cfg.RedirectSchemes, target.Scheme) || s.mounted(target.String()) == nil) {
 		return nil, wrapErr(req.Method, req.URL, ErrInvalidSchema, fmt.Errorf("redirect to unsupported scheme %q", target.Scheme))
 	}
 	if target.Host == "" {

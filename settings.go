@@ -56,6 +56,9 @@ type CallSettings struct {
 	AllowRedirects *bool
 	// MaxRedirects caps the redirects a call follows.
 	MaxRedirects int
+	// RedirectSchemes are the schemes besides http and https a redirect
+	// may lead to, through a mounted RoundTripper; nil when there are none.
+	RedirectSchemes []string
 	// Stream reports whether calls leave bodies unread by default.
 	Stream bool
 	// MaxBodySize caps a buffered body; zero means no cap.
@@ -84,6 +87,7 @@ type CallSettings struct {
 // clone is a copy of s that shares nothing a caller could change.
 func (s CallSettings) clone() CallSettings {
 	s.Hooks = slices.Clone(s.Hooks)
+	s.RedirectSchemes = slices.Clone(s.RedirectSchemes)
 	if s.AllowRedirects != nil {
 		on := *s.AllowRedirects
 		s.AllowRedirects = &on
