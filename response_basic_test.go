@@ -3,7 +3,6 @@ package requests
 import (
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -146,15 +145,6 @@ func TestConnectionReuse(t *testing.T) {
 	assert.Equal(t, 1, conns.count(), "sequential calls reuse one pooled connection")
 }
 
-// allocated is how many bytes the process allocated while f ran.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 func TestBufferedBodyGrowsWithTheBytesReceived(t *testing.T) {
 	// The Content-Length is the server's word: memory follows the bytes
 	// that arrive, and a response that has no body never fails on it.
@@ -186,7 +176,7 @@ func TestBufferedBodyGrowsWithTheBytesReceived(t *testing.T) {
 			}
 			var r *Response
 			var err error
-			n := allocated(func() { r, err = s.Do(tt.method, u, tt.opts...) })
+			n := allocatedDuring(func() { r, err = s.Do(tt.method, u, tt.opts...) })
 			assert.Less(t, n, uint64(bound), "allocated for an announced size")
 			if tt.want != nil {
 				assert.ErrorIs(t, err, tt.want)
