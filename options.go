@@ -146,9 +146,10 @@ func Stream(on bool) Option {
 // MaxBodySize caps how many bytes a buffered body (after decompression) may
 // hold; a larger one fails with ErrBodyTooLarge instead of exhausting memory.
 // Zero or negative means no cap. A Content-Length over n fails at once,
-// except for a response without a body (HEAD, 204, 304). It applies to Content on a streamed
-// Response too, and bounds each line of IterLines; a stream read with Body,
-// IterContent or Save is the caller's to bound.
+// except for a response without a body (HEAD, 204, 304). It applies to
+// Content on a streamed Response too, bounds each line of IterLines, and
+// caps what Save and Download write (the partial file is removed); a stream
+// read with Body or IterContent is the caller's to bound.
 func MaxBodySize(n int64) Option {
 	return optionFunc(func(c *config) { c.MaxBodySize = max(n, 0) })
 }

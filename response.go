@@ -93,8 +93,10 @@ func (r *Response) hasBody() bool {
 // handed out once).
 func (r *Response) open(limit int64) (dec io.ReadCloser, raw io.Reader, err error) {
 	var rc io.ReadCloser = r.raw.Body
-	if c := r.call.cfg; c.DownloadProgress != nil && r.hasBody() {
-		rc = newProgressReader(rc, c.DownloadProgress, c.ProgressInterval, r.raw.ContentLength)
+	if c := r.call.cfg; (c.DownloadProgress != nil || c.DownloadProgressErr != nil) && r.hasBody() {
+		p := newProgressReader(rc, c.DownloadProgress, c.ProgressInterval, r.raw.ContentLength)
+		p.stop = c.DownloadProgressErr
+		rc = p
 	}
 	if r.call.cfg.ReadTimeout > 0 {
 		r.tb = timedBody{rc: rc, c: r.call}
@@ -161,6 +163,8 @@ func (r *Response) bodyError(err error) error {
 	switch {
 	case errors.As(err, new(*Error)):
 		return err // already classified
+	case errors.As(err, new(*stoppedError)):
+		k = nil // the caller's own reason, not a failure of the transfer
 	case errors.Is(err, decode.ErrBodyTooLarge):
 		k = ErrBodyTooLarge
 	case errors.Is(err, decode.ErrDecode), errors.Is(err, decode.ErrUnsupported), errors.Is(err, decode.ErrTooManyCodings):

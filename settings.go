@@ -81,7 +81,10 @@ type CallSettings struct {
 	// any, called at most once per ProgressInterval (the package's
 	// ProgressInterval when the progress option was made).
 	DownloadProgress, UploadProgress func(done, total int64)
-	ProgressInterval                 time.Duration
+	// DownloadProgressErr is the download progress function that may stop
+	// the transfer; at most one of it and DownloadProgress is set.
+	DownloadProgressErr func(done, total int64) error
+	ProgressInterval    time.Duration
 }
 
 // clone is a copy of s that shares nothing a caller could change.
