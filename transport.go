@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/go-requests/requests/internal/earlyanswer"
 )
 
 // Transport tuning shared by every Session. Named so that a reader can see
@@ -35,7 +37,19 @@ var dialer = &net.Dialer{KeepAlive: 30 * time.Second}
 // dialContext dials for a call, bounded by the call's connect timeout. The
 // Transport keeps the values of the request's context for the dial (not its
 // cancellation), so the call can be found here.
+//
+// Every connection holds back a failed write while the response is read
+// (internal/earlyanswer): a server that answers before reading the whole
+// upload and closes gets its answer to the caller, never a reset instead.
 func dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := dialFor(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return earlyanswer.Wrap(c), nil
+}
+
+func dialFor(ctx context.Context, network, addr string) (net.Conn, error) {
 	cl := callOf(ctx)
 	if cl == nil {
 		return dialer.DialContext(ctx, network, addr)
