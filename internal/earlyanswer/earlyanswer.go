@@ -19,10 +19,12 @@ import (
 	"time"
 )
 
-// MaxHold bounds how long a failed write is held back. The reader fails or
-// the connection is closed long before in practice; the bound only keeps a
-// broken connection whose reader never returns from hanging a writer.
-var MaxHold = 30 * time.Second
+// MaxHold bounds how long a failed write is held back. A reader that
+// has the answer hands it over within microseconds; the bound keeps a
+// reader that cannot finish without writing (TLS answering an alert with
+// one of its own needs the lock the held write keeps) from waiting on the
+// writer for long.
+var MaxHold = time.Second
 
 // ReaderWait is how long a failed write waits for a reader to show itself
 // when none is reading at that moment. A reader between two reads (parsing
