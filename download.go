@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -29,6 +30,11 @@ func Download(url, path string, opts ...Option) (*Response, error) {
 // call; DownloadProgress reports the bytes as they arrive, for a progress
 // bar. The returned Response has its status, headers and URL; its body has
 // gone to the file.
+//
+// MaxBodySize caps the bytes written, after decoding: a larger body fails
+// with ErrBodyTooLarge and leaves no file. To stop a download early, return
+// an error from a DownloadProgressErr function, or cancel the Context given
+// with the Context option.
 func (s *Session) Download(url, path string, opts ...Option) (*Response, error) {
 	resp, err := s.Do(http.MethodGet, url, append(slices.Clip(opts), Stream(true))...)
 	if err != nil {
@@ -48,6 +54,7 @@ func (s *Session) Download(url, path string, opts ...Option) (*Response, error) 
 // path, atomically as Download does: into a temporary file in the same
 // directory, synced and renamed onto path once complete, removed on any
 // error. Whatever the status, the body is written; check it first.
+// MaxBodySize caps the bytes written, as for Download.
 //
 // With Stream(true) the body is streamed to the file without being held in
 // memory, once (the stream is then consumed, and released); a stream
@@ -61,7 +68,15 @@ func (r *Response) Save(path string) error {
 		return err
 	}
 	defer body.Close()
-	if err := writeFileAtomic(path, body); err != nil {
+	src := io.Reader(body)
+	limit := r.call.cfg.MaxBodySize
+	if limit > 0 {
+		src = io.LimitReader(body, limit+1) // one byte more tells a body over the cap
+	}
+	if err := writeFileAtomic(path, src, limit); err != nil {
+		if errors.Is(err, errOverCap) {
+			return wrapErr(r.Request.Method, r.Request.URL, ErrBodyTooLarge, fmt.Errorf("more than %d bytes", limit))
+		}
 		if errors.As(err, new(*Error)) {
 			return err
 		}
@@ -70,9 +85,13 @@ func (r *Response) Save(path string) error {
 	return nil
 }
 
+// errOverCap is writeFileAtomic's failure for a body over its limit.
+var errOverCap = errors.New("body over the cap")
+
 // writeFileAtomic copies src into a temporary file beside path, then
-// renames it onto path.
-func writeFileAtomic(path string, src io.Reader) (err error) {
+// renames it onto path. More than limit bytes (when limit > 0) fail with
+// errOverCap.
+func writeFileAtomic(path string, src io.Reader, limit int64) (err error) {
 	f, err := createTemp(path)
 	if err != nil {
 		return err
@@ -83,8 +102,12 @@ func writeFileAtomic(path string, src io.Reader) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err := io.Copy(f, src); err != nil {
+	n, err := io.Copy(f, src)
+	if err != nil {
 		return err
+	}
+	if limit > 0 && n > limit {
+		return errOverCap
 	}
 	// Synced before the rename, so that after a crash path holds either
 	// the old file or the whole new one.

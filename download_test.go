@@ -2,6 +2,7 @@ package requests
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -313,4 +314,96 @@ func allocatedDuring(f func()) uint64 {
 	f()
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestDownloadAppliesMaxBodySize(t *testing.T) {
+	// A small gzip body must not fill a disk: the cap counts the bytes
+	// written, after decoding, and nothing is left behind.
+	single, _, _ := gzipBombs(t) // 64 KiB that inflate to 64 MiB
+	tests := []struct {
+		name   string
+		header string
+		body   []byte
+		save   bool // Save a streamed Response rather than Download
+	}{
+		{"gzip bomb", "HTTP/1.1 200 OK\nContent-Encoding: gzip\nContent-Length: " + strconv.Itoa(len(single)) + "\n\n", single, false},
+		{"plain body over the cap", "HTTP/1.1 200 OK\nContent-Length: 3145728\n\n", make([]byte, 3<<20), false},
+		{"chunked-length body over the cap", "HTTP/1.1 200 OK\nConnection: close\n\n", make([]byte, 3<<20), false},
+		{"gzip bomb, Save", "HTTP/1.1 200 OK\nContent-Encoding: gzip\nContent-Length: " + strconv.Itoa(len(single)) + "\n\n", single, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := respondBytes(t, tt.header, tt.body)
+			dir := t.TempDir()
+			path := filepath.Join(dir, "data.bin")
+			s := testSession(t, MaxBodySize(1<<20))
+			var err error
+			if tt.save {
+				r, derr := s.Get(srv.URL, Stream(true))
+				require.NoError(t, derr)
+				err = r.Save(path)
+			} else {
+				_, err = s.Download(srv.URL, path)
+			}
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrBodyTooLarge)
+			assert.Empty(t, dirEntries(t, dir), "the partial file is removed")
+		})
+	}
+	t.Run("within the cap", func(t *testing.T) {
+		srv := respondBytes(t, "HTTP/1.1 200 OK\nContent-Length: 4\n\n", []byte("data"))
+		path := filepath.Join(t.TempDir(), "data.bin")
+		_, err := testSession(t, MaxBodySize(4)).Download(srv.URL, path)
+		require.NoError(t, err)
+		got, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, "data", string(got))
+	})
+}
+
+func TestDownloadCanBeStoppedFromTheProgressFunction(t *testing.T) {
+	errStop := errors.New("stop")
+	tests := []struct {
+		name string
+		opts func(cancel func()) []Option
+		want error
+	}{
+		{"DownloadProgressErr returns an error", func(func()) []Option {
+			return []Option{DownloadProgressErr(func(done, total int64) error {
+				if done >= 1<<20 {
+					return errStop
+				}
+				return nil
+			})}
+		}, errStop},
+		{"DownloadProgress cancels the Context", func(cancel func()) []Option {
+			return []Option{DownloadProgress(func(done, total int64) {
+				if done >= 1<<20 {
+					cancel()
+				}
+			})}
+		}, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setProgressInterval(t, 0)
+			srv := faultkit.Listen(t, endless("HTTP/1.1 200 OK\nConnection: close\n\n"))
+			dir := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			opts := append(tt.opts(cancel), Context(ctx))
+			_, err := testSession(t).Download(srv.URL, filepath.Join(dir, "data.bin"), opts...)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tt.want)
+			var e *Error
+			assert.ErrorAs(t, err, &e)
+			assert.Empty(t, dirEntries(t, dir), "the partial file is removed")
+		})
+	}
+	t.Run("a buffered call fails with the error", func(t *testing.T) {
+		srv := respondBytes(t, "HTTP/1.1 200 OK\nContent-Length: 4\n\n", []byte("data"))
+		_, err := testSession(t).Get(srv.URL, DownloadProgressErr(func(done, total int64) error { return errStop }))
+		assert.ErrorIs(t, err, errStop)
+		assert.NotErrorIs(t, err, ErrChunkedEncoding)
+	})
 }

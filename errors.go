@@ -155,6 +155,9 @@ type HTTPError struct {
 
 func (e *HTTPError) Error() string {
 	r := e.Response
+	if r == nil {
+		return "HTTP error without a response"
+	}
 	class := "Server"
 	if r.StatusCode < 500 {
 		class = "Client"
@@ -163,7 +166,13 @@ func (e *HTTPError) Error() string {
 }
 
 // StatusCode is the status of the failed response.
-func (e *HTTPError) StatusCode() int { return e.Response.StatusCode }
+// It is 0 when there is no Response.
+func (e *HTTPError) StatusCode() int {
+	if e.Response == nil {
+		return 0
+	}
+	return e.Response.StatusCode
+}
 
 // wrapErr builds the *Error for a failed call, with the password in the URL
 // masked, in the URL and in the cause's message alike.

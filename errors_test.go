@@ -184,3 +184,22 @@ func TestHTTPError(t *testing.T) {
 	assert.True(t, r.OK())
 	assert.NoError(t, r.Raise())
 }
+
+func TestErrorsWithoutAResponseFormat(t *testing.T) {
+	// Every message that tells a status holds when there is no response.
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"HTTPError", &HTTPError{}, "HTTP error without a response"},
+		{"RetryError", &RetryError{Attempts: 2}, "2 attempts, the last: "},
+		{"RetryError around an HTTPError", &RetryError{Attempts: 1, Err: &HTTPError{}}, "1 attempt: HTTP error without a response"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.err.Error())
+		})
+	}
+	assert.Zero(t, (&HTTPError{}).StatusCode())
+}

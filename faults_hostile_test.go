@@ -247,5 +247,18 @@ func hostileScenarios() []scenario {
 			succeed(t, func() (*Response, error) { return testSession(t).Post(early.URL, Data(bytes.NewReader(body))) })
 			assert.EqualValues(t, len(body), got.Load())
 		}},
+		{"413 answered before the upload was read", "the 413 Response, never a reset", func(t *testing.T) {
+			early := faultkit.Listen(t, func(c *faultkit.Conn) {
+				if _, err := http.ReadRequest(c.Reader()); err != nil { // headers only
+					return
+				}
+				io.WriteString(c, faultkit.CRLF("HTTP/1.1 413 Content Too Large\nContent-Length: 8\nConnection: close\n\ntoo big!"))
+			})
+			for _, data := range []any{bytes.Repeat([]byte("u"), 8<<20), io.LimitReader(zeros{}, 8<<20)} {
+				r := succeed(t, func() (*Response, error) { return testSession(t).Post(early.URL, Data(data)) })
+				assert.Equal(t, http.StatusRequestEntityTooLarge, r.StatusCode)
+				assert.Equal(t, "too big!", r.Text())
+			}
+		}},
 	}
 }

@@ -3,6 +3,8 @@ package requests
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -120,6 +122,23 @@ func MaxRedirects(n int) Option {
 	return optionFunc(func(c *config) { c.MaxRedirects = max(n, 0) })
 }
 
+// RedirectSchemes lets redirects lead to URLs of these schemes besides http
+// and https, through the RoundTripper mounted for them (Session.Mount). A
+// server chooses where a redirect goes, so by default a Location with any
+// other scheme (a custom one, file:) fails with ErrInvalidSchema even when a
+// transport is mounted for it; the call's own URL may use any mounted
+// scheme. Schemes match in any case; the last RedirectSchemes given wins,
+// and RedirectSchemes() allows none again. It has no equivalent in requests.
+func RedirectSchemes(schemes ...string) Option {
+	allowed := make([]string, 0, len(schemes))
+	for _, sc := range schemes {
+		if sc = strings.ToLower(sc); !slices.Contains(allowed, sc) {
+			allowed = append(allowed, sc)
+		}
+	}
+	return optionFunc(func(c *config) { c.RedirectSchemes = allowed })
+}
+
 // Stream(true) leaves the response body unread when the call returns
 // (requests' stream=True), for Body, IterContent and IterLines. The caller
 // must then Close the Response or read the body to its end.
@@ -129,9 +148,11 @@ func Stream(on bool) Option {
 
 // MaxBodySize caps how many bytes a buffered body (after decompression) may
 // hold; a larger one fails with ErrBodyTooLarge instead of exhausting memory.
-// Zero or negative means no cap. It applies to Content on a streamed
-// Response too, and bounds each line of IterLines; a stream read with Body,
-// IterContent or Save is the caller's to bound.
+// Zero or negative means no cap. A Content-Length over n fails at once,
+// except for a response without a body (HEAD, 204, 304). It applies to
+// Content on a streamed Response too, bounds each line of IterLines, and
+// caps what Save and Download write (the partial file is removed); a stream
+// read with Body or IterContent is the caller's to bound.
 func MaxBodySize(n int64) Option {
 	return optionFunc(func(c *config) { c.MaxBodySize = max(n, 0) })
 }

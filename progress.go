@@ -26,7 +26,24 @@ var ProgressInterval = 100 * time.Millisecond
 // or without Stream; redirect hops are not counted.
 func DownloadProgress(f func(done, total int64)) Option {
 	every := ProgressInterval
-	return optionFunc(func(c *config) { c.DownloadProgress, c.ProgressInterval = f, every })
+	return optionFunc(func(c *config) {
+		c.DownloadProgress, c.DownloadProgressErr, c.ProgressInterval = f, nil, every
+	})
+}
+
+// DownloadProgressErr is DownloadProgress for a function that may stop the
+// transfer: when f returns an error, the body is read no further, its
+// connection is closed, and the call (or the read of a streamed body, Save,
+// Download) fails with an *Error whose cause is f's error, for errors.Is;
+// Download and Save leave no file behind. f is called as DownloadProgress's
+// function is, including once at the end, where an error still fails the
+// call. Of DownloadProgress and DownloadProgressErr, the later given wins.
+// Cancelling the call's Context (see Context) stops a transfer too.
+func DownloadProgressErr(f func(done, total int64) error) Option {
+	every := ProgressInterval
+	return optionFunc(func(c *config) {
+		c.DownloadProgress, c.DownloadProgressErr, c.ProgressInterval = nil, f, every
+	})
 }
 
 // UploadProgress calls f as the request body is sent: done is the bytes
@@ -40,16 +57,19 @@ func UploadProgress(f func(done, total int64)) Option {
 	return optionFunc(func(c *config) { c.UploadProgress, c.ProgressInterval = f, every })
 }
 
-// progressReader counts the bytes read through it and reports them.
+// progressReader counts the bytes read through it and reports them to f,
+// or to stop, which may end the reading with an error.
 type progressReader struct {
 	rc      io.ReadCloser
 	f       func(done, total int64)
+	stop    func(done, total int64) error
 	every   time.Duration
 	total   int64
 	done    int64
 	last    time.Time
 	started bool
 	ended   bool
+	err     error // sticky: what stop returned, as a *stoppedError
 }
 
 func newProgressReader(rc io.ReadCloser, f func(done, total int64), every time.Duration, total int64) *progressReader {
@@ -60,24 +80,53 @@ func newProgressReader(rc io.ReadCloser, f func(done, total int64), every time.D
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
+	if p.err != nil {
+		return 0, p.err
+	}
 	if !p.started {
 		p.started, p.last = true, time.Now()
-		p.f(0, p.total)
+		if err := p.report(0); err != nil {
+			return 0, err
+		}
 	}
 	n, err := p.rc.Read(b)
 	p.done += int64(n)
+	var stopped error
 	switch {
 	case err == io.EOF:
 		if !p.ended {
 			p.ended = true
-			p.f(p.done, p.total)
+			stopped = p.report(p.done)
 		}
 	case n > 0 && time.Since(p.last) >= p.every:
 		p.last = time.Now()
-		p.f(p.done, p.total)
+		stopped = p.report(p.done)
+	}
+	if stopped != nil {
+		return n, stopped
 	}
 	return n, err
 }
+
+// report tells the progress so far; it returns the error that stops the
+// reading, if any.
+func (p *progressReader) report(done int64) error {
+	if p.stop == nil {
+		p.f(done, p.total)
+		return nil
+	}
+	if err := p.stop(done, p.total); err != nil {
+		p.err = &stoppedError{err}
+		return p.err
+	}
+	return nil
+}
+
+// stoppedError is a transfer stopped by a DownloadProgressErr function.
+type stoppedError struct{ err error }
+
+func (e *stoppedError) Error() string { return "stopped by the progress function: " + e.err.Error() }
+func (e *stoppedError) Unwrap() error { return e.err }
 
 func (p *progressReader) Close() error { return p.rc.Close() }
 

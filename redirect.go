@@ -47,6 +47,12 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		// A fragment survives a redirect that gives none (RFC 7231 7.1.2).
 		target.Fragment, target.RawFragment = req.URL.Fragment, req.URL.RawFragment
 	}
+	// A server picks the target: only http and https, or a scheme the
+	// caller allowed, may reach a transport (a mounted one included).
+	if target.Scheme != "http" && target.Scheme != "https" &&
+		(!slices.Contains(cl.cfg.RedirectSchemes, target.Scheme) || s.mounted(target.String()) == nil) {
+		return nil, wrapErr(req.Method, req.URL, ErrInvalidSchema, fmt.Errorf("redirect to unsupported scheme %q", target.Scheme))
+	}
 	// A Location's user info is not used, as in requests, nor shown.
 	target.User = nil
 	// Every check a direct URL gets: a target Get would refuse is refused.

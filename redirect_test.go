@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -421,4 +422,54 @@ func TestRedirectTargetHostIsEncodedAsIDNA(t *testing.T) {
 	r, err := testSession(t, resolve()).Get(srv.URL + "/start")
 	require.NoError(t, err)
 	assert.Equal(t, "xn--bcher-kva.test:"+port, r.Text())
+}
+
+func TestRedirectToMountedSchemeNeedsOptIn(t *testing.T) {
+	// A server chooses redirect targets: it may send the call only to http
+	// and https, unless the caller names another scheme.
+	var reached atomic.Int64
+	mounted := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		reached.Add(1)
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("secret")), Request: r}, nil
+	})
+	tests := []struct {
+		name   string
+		target string
+		opts   []Option
+		want   error // nil: followed into the mounted transport
+	}{
+		{"spy, not allowed", "spy://inside/x", nil, ErrInvalidSchema},
+		{"file, not allowed", "file:///etc/passwd", nil, ErrInvalidSchema},
+		{"spy, allowed", "spy://inside/x", []Option{RedirectSchemes("spy")}, nil},
+		{"spy, allowed in another case", "SPY://inside/x", []Option{RedirectSchemes("Spy")}, nil},
+		{"file, only spy allowed", "file:///etc/passwd", []Option{RedirectSchemes("spy")}, ErrInvalidSchema},
+		{"allowed but not mounted", "ftp://inside/x", []Option{RedirectSchemes("ftp")}, ErrInvalidSchema},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.RedirectHandler(tt.target, http.StatusFound))
+			t.Cleanup(srv.Close)
+			s := testSession(t)
+			s.Mount("spy://", mounted)
+			s.Mount("file://", mounted)
+			reached.Store(0)
+			r, err := s.Get(srv.URL, tt.opts...)
+			if tt.want != nil {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, tt.want)
+				assert.Zero(t, reached.Load(), "the mounted transport was never reached")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "secret", r.Text())
+			assert.EqualValues(t, 1, reached.Load())
+		})
+	}
+}
+
+func TestRedirectSchemesPerSession(t *testing.T) {
+	s := testSession(t, RedirectSchemes("spy", "SPY"))
+	assert.Equal(t, []string{"spy"}, s.Settings().RedirectSchemes)
+	s.Update(RedirectSchemes())
+	assert.Empty(t, s.Settings().RedirectSchemes)
 }

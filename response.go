@@ -103,8 +103,10 @@ func (r *Response) hasBody() bool {
 // handed out once).
 func (r *Response) open(limit int64) (dec io.ReadCloser, raw io.Reader, err error) {
 	var rc io.ReadCloser = r.raw.Body
-	if c := r.call.cfg; c.DownloadProgress != nil && r.hasBody() {
-		rc = newProgressReader(rc, c.DownloadProgress, c.ProgressInterval, r.raw.ContentLength)
+	if c := r.call.cfg; (c.DownloadProgress != nil || c.DownloadProgressErr != nil) && r.hasBody() {
+		p := newProgressReader(rc, c.DownloadProgress, c.ProgressInterval, r.raw.ContentLength)
+		p.stop = c.DownloadProgressErr
+		rc = p
 	}
 	if r.call.cfg.ReadTimeout > 0 {
 		r.tb = timedBody{rc: rc, c: r.call}
@@ -137,7 +139,14 @@ func finish(dec io.ReadCloser, raw io.Reader) {
 func (r *Response) load() error {
 	limit := r.call.cfg.MaxBodySize
 	dec, raw, err := r.open(limit)
-	if err == nil {
+	switch {
+	case err != nil:
+	case !r.hasBody():
+		// HEAD, 204, 304: the announced size is of a body that never
+		// comes, so nothing is read, reserved or checked against the cap.
+		r.content = []byte{}
+		dec.Close()
+	default:
 		length := r.raw.ContentLength
 		if raw != io.Reader(dec) {
 			length = -1 // the encoded length says little about the decoded one
@@ -167,6 +176,8 @@ func (r *Response) bodyError(err error) error {
 	switch {
 	case errors.As(err, new(*Error)):
 		return err // already classified
+	case errors.As(err, new(*stoppedError)):
+		k = nil // the caller's own reason, not a failure of the transfer
 	case errors.Is(err, decode.ErrBodyTooLarge):
 		k = ErrBodyTooLarge
 	case errors.Is(err, decode.ErrDecode), errors.Is(err, decode.ErrUnsupported), errors.Is(err, decode.ErrTooManyCodings):
@@ -177,18 +188,28 @@ func (r *Response) bodyError(err error) error {
 	return wrapErr(r.Request.Method, r.Request.URL, k, err)
 }
 
-// readAll reads rc to its end, sized by the Content-Length when known, and
-// fails with ErrBodyTooLarge past limit (when limit > 0).
+// presizeMax bounds the buffer a Content-Length may reserve before any byte
+// arrives: the header is the server's word, and a HEAD, or a server that
+// announces 64 MiB and sends one byte, must not cost that memory.
+const presizeMax = 64 << 10
+
+// readAll reads rc to its end, growing with the bytes received (sized by
+// the Content-Length only up to presizeMax), and fails with
+// ErrBodyTooLarge past limit (when limit > 0). A length over limit fails
+// at once.
 func readAll(rc io.Reader, length, limit int64) ([]byte, error) {
 	if limit > 0 && length > limit {
 		return nil, fmt.Errorf("%w: Content-Length %d exceeds %d", ErrBodyTooLarge, length, limit)
 	}
 	size := int64(512)
-	if length >= 0 && length < 64<<20 {
-		size = length + 1 // +1 so that EOF is seen without growing
+	if length >= 0 {
+		size = min(length+1, presizeMax) // +1 so that EOF is seen without growing
 	}
 	buf := make([]byte, 0, size)
 	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
 		n, err := rc.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if limit > 0 && int64(len(buf)) > limit {
@@ -199,9 +220,6 @@ func readAll(rc io.Reader, length, limit int64) ([]byte, error) {
 		}
 		if err != nil {
 			return nil, err
-		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
 		}
 	}
 }

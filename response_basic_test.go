@@ -4,10 +4,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-requests/requests/internal/faultkit"
 )
 
 func TestResponseFields(t *testing.T) {
@@ -164,4 +167,47 @@ func TestConnectionReuse(t *testing.T) {
 		require.Equal(t, 200, r.StatusCode)
 	}
 	assert.Equal(t, 1, conns.count(), "sequential calls reuse one pooled connection")
+}
+
+func TestBufferedBodyGrowsWithTheBytesReceived(t *testing.T) {
+	// The Content-Length is the server's word: memory follows the bytes
+	// that arrive, and a response that has no body never fails on it.
+	const bound = 8 << 20 // generous: the announced sizes are 32 MiB and more
+	bodiless := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 204, Header: http.Header{"Content-Length": {"41943040"}},
+			ContentLength: 40 << 20, Body: http.NoBody, Request: r}, nil
+	})
+	tests := []struct {
+		name   string
+		header string // served raw; empty: the mounted bodiless transport
+		method string
+		opts   []Option
+		want   error
+	}{
+		{"HEAD announcing 1 GiB, over MaxBodySize", "HTTP/1.1 200 OK\nContent-Length: 1073741824\n\n", http.MethodHead, []Option{MaxBodySize(1 << 20)}, nil},
+		{"HEAD announcing 32 MiB", "HTTP/1.1 200 OK\nContent-Length: 33554432\n\n", http.MethodHead, nil, nil},
+		{"204 announcing 40 MiB, over MaxBodySize", "", http.MethodGet, []Option{MaxBodySize(1 << 20)}, nil},
+		{"67 MB announced, one byte sent, then a stall", "HTTP/1.1 200 OK\nContent-Length: 67000000\n\nx", http.MethodGet, []Option{ReadTimeout(200 * time.Millisecond)}, ErrReadTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testSession(t)
+			u := "spy://bodiless/"
+			if tt.header != "" {
+				u = faultkit.Listen(t, faultkit.RespondKeepOpen(faultkit.CRLF(tt.header))).URL
+			} else {
+				s.Mount("spy://", bodiless)
+			}
+			var r *Response
+			var err error
+			n := allocatedDuring(func() { r, err = s.Do(tt.method, u, tt.opts...) })
+			assert.Less(t, n, uint64(bound), "allocated for an announced size")
+			if tt.want != nil {
+				assert.ErrorIs(t, err, tt.want)
+				return
+			}
+			require.NoError(t, err)
+			assert.Empty(t, r.Content())
+		})
+	}
 }

@@ -620,3 +620,38 @@ func TestRetryableRules(t *testing.T) {
 		assert.Equal(t, tt.want, p.Retryable(tt.a), tt.name)
 	}
 }
+
+func TestRetryUnrewindableBodyAfterFailureWithoutResponse(t *testing.T) {
+	// A failure that produced no response, and a body that cannot be sent
+	// again: the call fails with ErrUnrewindableBody around that failure.
+	refused := "http://" + closedPort(t) + "/"
+	reset := faultkit.Listen(t, faultkit.Reset())
+	tests := []struct {
+		name  string
+		call  func(s *Session, p RetryPolicy) (*Response, error)
+		cause error
+	}{
+		{"refused, plain reader", func(s *Session, p RetryPolicy) (*Response, error) {
+			return s.Post(refused, Data(io.MultiReader(strings.NewReader("once"))), Retry(p))
+		}, ErrConnection},
+		{"reset, plain reader", func(s *Session, p RetryPolicy) (*Response, error) {
+			return s.Put(reset.URL, Data(io.MultiReader(strings.NewReader("once"))), Retry(p))
+		}, ErrConnection},
+		{"refused, sent request without GetBody", func(s *Session, p RetryPolicy) (*Response, error) {
+			req, err := http.NewRequest(http.MethodPut, refused, strings.NewReader("once"))
+			require.NoError(t, err)
+			req.GetBody = nil
+			return s.Send(req, Retry(p))
+		}, ErrConnection},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testSession(t)
+			_, err := tt.call(s, RetryPolicy{Total: 2})
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrUnrewindableBody)
+			assert.ErrorIs(t, err, tt.cause, "the failure that called for the retry")
+			assert.NotContains(t, err.Error(), "status")
+		})
+	}
+}

@@ -321,9 +321,12 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		if rerr != nil {
 			var e *Error
 			if errors.As(rerr, &e) {
-				after := fmt.Errorf("status %d", resp.StatusCode)
+				// A failure has no response to tell the status of.
+				var after error
 				if err != nil {
 					after = detached(err)
+				} else {
+					after = fmt.Errorf("status %d", resp.StatusCode)
 				}
 				e.Err = fmt.Errorf("%w, for a retry after %w", e.Err, after)
 			}
@@ -392,6 +395,15 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 			dump.response(nil, err)
 		}
 		return nil, err
+	}
+	if hr == nil {
+		// http.Client fails the same way: a RoundTripper owes a response
+		// or an error.
+		closeBody(req)
+		return nil, wrapErr(req.Method, req.URL, ErrConnection, fmt.Errorf("%T returned no response and no error", rt))
+	}
+	if hr.Body == nil {
+		hr.Body = http.NoBody // as http.Client does
 	}
 	elapsed := now() - start
 	if hr.StatusCode == http.StatusSwitchingProtocols && req.Header.Get("Upgrade") == "" {

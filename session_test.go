@@ -395,3 +395,42 @@ func TestCloseReleasesConnectionsAndRefusesLaterCalls(t *testing.T) {
 	assert.ErrorIs(t, err, ErrSessionClosed)
 	assert.NoError(t, s.Close(), "Close is idempotent")
 }
+
+func TestMountedRoundTripperNilBodyOrNilResponse(t *testing.T) {
+	// As http.Client does: a nil Body is an empty body, and no response
+	// without an error is a failure, never a crash.
+	tests := []struct {
+		name string
+		rt   roundTripFunc
+		want error // nil: success with an empty body
+	}{
+		{"nil Body", func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Request: r}, nil
+		}, nil},
+		{"nil Body with Content-Length", func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: 5, Request: r}, nil
+		}, nil},
+		{"nil response and nil error", func(r *http.Request) (*http.Response, error) {
+			return nil, nil
+		}, ErrConnection},
+	}
+	for _, tt := range tests {
+		for _, stream := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/stream=%v", tt.name, stream), func(t *testing.T) {
+				s := testSession(t)
+				s.Mount("spy://", tt.rt)
+				r, err := s.Get("spy://host/", Stream(stream))
+				if tt.want != nil {
+					require.Error(t, err)
+					assert.ErrorIs(t, err, tt.want)
+					assert.Contains(t, err.Error(), "no response")
+					return
+				}
+				require.NoError(t, err)
+				defer r.Close()
+				assert.Empty(t, r.Content())
+				assert.Equal(t, 200, r.StatusCode)
+			})
+		}
+	}
+}

@@ -64,6 +64,9 @@ type CallSettings struct {
 	AllowRedirects *bool
 	// MaxRedirects caps the redirects a call follows.
 	MaxRedirects int
+	// RedirectSchemes are the schemes besides http and https a redirect
+	// may lead to, through a mounted RoundTripper; nil when there are none.
+	RedirectSchemes []string
 	// Stream reports whether calls leave bodies unread by default.
 	Stream bool
 	// MaxBodySize caps a buffered body; zero means no cap.
@@ -114,6 +117,9 @@ type CallSettings struct {
 	Logger *slog.Logger
 	// Dump receives the wire view of every attempt; nil for none.
 	Dump io.Writer
+	// DownloadProgressErr is the download progress function that may stop
+	// the transfer; at most one of it and DownloadProgress is set.
+	DownloadProgressErr func(done, total int64) error
 }
 
 // clone is a copy of s that shares nothing a caller could change.
@@ -121,6 +127,7 @@ func (s CallSettings) clone() CallSettings {
 	s.Hooks = slices.Clone(s.Hooks)
 	s.SensitiveHeaders = slices.Clone(s.SensitiveHeaders)
 	s.Middleware = slices.Clone(s.Middleware)
+	s.RedirectSchemes = slices.Clone(s.RedirectSchemes)
 	if s.AllowRedirects != nil {
 		on := *s.AllowRedirects
 		s.AllowRedirects = &on

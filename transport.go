@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/go-requests/requests/internal/earlyanswer"
 )
 
 // Transport tuning shared by every Session. Named so that a reader can see
@@ -37,6 +39,10 @@ var dialer = &net.Dialer{KeepAlive: 30 * time.Second}
 // shared dialer), bounded by the call's connect timeout. The Transport keeps
 // the values of the request's context for the dial (not its cancellation),
 // so the call can be found here.
+//
+// Every connection holds back a failed write while the response is read
+// (internal/earlyanswer): a server that answers before reading the whole
+// upload and closes gets its answer to the caller, never a reset instead.
 func dialContext(ctx context.Context, dial DialFunc, network, addr string) (net.Conn, error) {
 	if dial == nil {
 		dial = dialer.DialContext
@@ -46,7 +52,11 @@ func dialContext(ctx context.Context, dial DialFunc, network, addr string) (net.
 		ctx, cancel = context.WithTimeout(ctx, cl.cfg.ConnectTimeout)
 		defer cancel()
 	}
-	return dial(ctx, network, addr)
+	c, err := dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return earlyanswer.Wrap(c), nil
 }
 
 // transportKey is everything that shapes a Transport. Each distinct key
