@@ -18,4 +18,5 @@ require (
 	github.com/klauspost/compress v1.20.4 // indirect
 	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
+	golang.org/x/time v0.15.0 // indirect
 )
