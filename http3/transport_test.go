@@ -55,7 +55,31 @@ func TestGet(t *testing.T) {
 	}
 }
 
-// The http.Response of the Transport reads HTTP/3.0, as Timings' Protocol will.
+// Trace(true) reports HTTP/3.0, the address dialled over UDP and the
+// phases of the first call; the second reuses the QUIC connection.
+func TestTimings(t *testing.T) {
+	srv := newServer(t, echo())
+	tr := newTransport(t, srv)
+	s := http3.NewSession(tr, requests.Trace(true), requests.Timeout(10*time.Second))
+	defer s.Close()
+
+	resp, err := s.Get(srv.URL("/get"))
+	require.NoError(t, err)
+	tm := resp.Timings()
+	assert.Equal(t, "HTTP/3.0", tm.Protocol)
+	assert.False(t, tm.Reused)
+	assert.Positive(t, tm.Total)
+	assert.GreaterOrEqual(t, tm.Total, tm.WaitFirstByte)
+	assert.Equal(t, srv.Addr, tm.RemoteAddr)
+	assert.Positive(t, tm.TLS, "the QUIC handshake")
+
+	resp, err = s.Get(srv.URL("/get"))
+	require.NoError(t, err)
+	assert.Equal(t, "HTTP/3.0", resp.Timings().Protocol)
+	assert.True(t, resp.Timings().Reused, "the QUIC connection is reused")
+}
+
+// The http.Response of the Transport reads HTTP/3.0, as Timings' Protocol does.
 func TestRoundTripProto(t *testing.T) {
 	srv := newServer(t, echo())
 	tr := newTransport(t, srv)
