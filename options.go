@@ -175,7 +175,9 @@ func PoolBlock(on bool) Option {
 // TrustEnv decides whether the environment is consulted (requests'
 // trust_env, default on): HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY for
 // proxies, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE for the CA bundle, and
-// .netrc for credentials when no auth is given.
+// .netrc for credentials when no auth is given. The variables are read when
+// a Session is made and again at most once a second, not on every call: a
+// Session made after a change sees it at once, an older one within a second.
 func TrustEnv(on bool) Option {
 	return optionFunc(func(c *config) { c.TrustEnv = on })
 }

@@ -60,6 +60,7 @@ func NewSession(opts ...Option) *Session {
 }
 
 func newSession(jar http.CookieJar, opts []Option) *Session {
+	rereadEnvironment() // a Session made after a change of the environment sees it
 	s := &Session{ephemeral: jar == nil}
 	c := &config{
 		CallSettings: CallSettings{
