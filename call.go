@@ -24,7 +24,6 @@ type call struct {
 	context.Context
 	cfg    *config
 	cancel context.CancelCauseFunc
-	own    config // cfg, when the call merged its options itself (Do)
 
 	mu        sync.Mutex              // guards creating w, and the attempt's context
 	w         atomic.Pointer[watch]   // the call's timer, once armed; nil again after release
@@ -53,13 +52,23 @@ func newCall(c *config) *call {
 	return cl
 }
 
-// newCall starts a call with the Session's defaults and opts applied, its
-// settings allocated with it.
+// ownedCall is a call with the settings its options made, allocated with it.
+type ownedCall struct {
+	call
+	own config
+}
+
+// newCall starts a call with the Session's defaults and opts applied. A call
+// without options reads the Session's settings in place (they are never
+// written once published), saving a copy of them per call.
 func (s *Session) newCall(opts []Option) *call {
-	cl := &call{own: *s.cfg.Load()}
-	cl.own.applyCall(opts)
-	cl.init(&cl.own)
-	return cl
+	if len(opts) == 0 {
+		return newCall(s.cfg.Load())
+	}
+	oc := &ownedCall{own: *s.cfg.Load()}
+	oc.own.applyCall(opts)
+	oc.init(&oc.own)
+	return &oc.call
 }
 
 func (cl *call) init(c *config) {
