@@ -7,7 +7,7 @@ import (
 )
 
 // envRecheck is how long a reading of the environment (the proxy
-// variables, REQUEST_METHOD, NETRC, HOME) is trusted before it is read
+// variables, REQUEST_METHOD, NETRC, HOME, the CA bundle) is trusted before it is read
 // again, as net's resolver does with resolv.conf: a call then reads no
 // variable, and takes no lock the process's other goroutines share.
 // NewSession reads it again too, so a Session made after a change sees it
@@ -21,6 +21,7 @@ type envSnapshot struct {
 	read        time.Time // monotonic
 	proxy       proxyEnv
 	netrc, home string
+	caBundle    string // REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE
 }
 
 // environment returns the environment as read at most envRecheck ago.
@@ -38,8 +39,9 @@ func environment() *envSnapshot {
 			no:    getenvAny("NO_PROXY", "no_proxy"),
 			cgi:   os.Getenv("REQUEST_METHOD") != "",
 		},
-		netrc: os.Getenv("NETRC"),
-		home:  os.Getenv("HOME"),
+		netrc:    os.Getenv("NETRC"),
+		home:     os.Getenv("HOME"),
+		caBundle: getenvAny("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"),
 	}
 	envCache.Store(e)
 	return e
