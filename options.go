@@ -152,8 +152,10 @@ func Hook(f func(*Response) error) Option {
 // requests, more calls than that may run at once, each on a connection of
 // its own; the extra connections are closed when done. Set it to the number
 // of calls to one host a program makes at once, so that none is closed and
-// dialled again. It is a Session setting: given to a single call it has no
-// effect.
+// dialled again. Across hosts a Session keeps at most ten pools' worth of
+// idle connections (requests' pool_connections), closing the least recently
+// used beyond that; idle connections close after 90 seconds. It is a
+// Session setting: given to a single call it has no effect.
 func PoolSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
