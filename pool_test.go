@@ -92,6 +92,7 @@ func TestIdleConnectionsAreBoundedAcrossHosts(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, host, r.Text())
 	}
+	assert.Len(t, *s.transports.Load(), 1, "one Transport serves every host")
 	assert.Eventually(t, func() bool { return open.Load() <= maxIdlePools*poolSize },
 		10*time.Second, 5*time.Millisecond, "idle connections kept: %d", open.Load())
 }
