@@ -31,17 +31,20 @@ type call struct {
 	tryCancel context.CancelCauseFunc // cancels try
 	reading   atomic.Bool             // phase: false while connecting
 	released  atomic.Bool
+	ownTrace  bool // Value hands out trace itself, without a context layer
+	ephemeral bool // jar is made for this call on the first Set-Cookie
+	firstUsed bool
 	trace     httptrace.ClientTrace
-	ownTrace  bool           // Value hands out trace itself, without a context layer
 	jar       http.CookieJar // the call's jar: the Session's, or one for this call only
-	ephemeral bool           // jar is made for this call on the first Set-Cookie
 	first     Response       // the call's first Response, allocated with it
 	req       http.Request   // the call's first request, allocated with it
-	upload    timedUpload    // the call's first request body, allocated with it
-	hdr       [8]string      // room for the header values of the call's request
-	rawURL    string         // the URL as the caller spelt it (Do)
-	firstUsed bool
-	bodies    []io.Closer // request bodies sent, closed by release (see track)
+	// hdr is room for the header values of the call's request: the three
+	// defaults and one more (Content-Type, Cookie or Authorization); further
+	// values are allocated. It is kept small, as the whole call is, to fit
+	// its size class (call_test.go).
+	hdr    [4]string
+	rawURL string      // the URL as the caller spelt it (Do)
+	bodies []io.Closer // request bodies sent, closed by release (see track)
 }
 
 type callKey struct{}
@@ -151,17 +154,12 @@ func (c *call) urlString(u *url.URL) string {
 }
 
 // timedUpload returns rc with the read timeout re-armed at each of its
-// reads, in the room the call has for its first request body. No body (nil
-// or http.NoBody) is returned as it is.
+// reads. No body (nil or http.NoBody) is returned as it is.
 func (c *call) timedUpload(rc io.ReadCloser) io.ReadCloser {
 	if rc == nil || rc == http.NoBody {
 		return rc
 	}
-	if c.upload.c != nil {
-		return &timedUpload{rc: rc, c: c}
-	}
-	c.upload = timedUpload{rc: rc, c: c}
-	return &c.upload
+	return &timedUpload{rc: rc, c: c}
 }
 
 // callOf returns the call a request belongs to, if it was sent by a Session.
