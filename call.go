@@ -24,7 +24,6 @@ type call struct {
 	context.Context
 	cfg    *config
 	cancel context.CancelCauseFunc
-	own    config // cfg, when the call merged its options itself (Do)
 
 	mu        sync.Mutex              // guards creating w, and the attempt's context
 	w         atomic.Pointer[watch]   // the call's timer, once armed; nil again after release
@@ -32,24 +31,50 @@ type call struct {
 	tryCancel context.CancelCauseFunc // cancels try
 	reading   atomic.Bool             // phase: false while connecting
 	released  atomic.Bool
+	ownTrace  bool // Value hands out trace itself, without a context layer
+	ephemeral bool // jar is made for this call on the first Set-Cookie
+	firstUsed bool
+	tries     int32 // the retries made of the request on the wire
 	trace     httptrace.ClientTrace
-	ownTrace  bool           // Value hands out trace itself, without a context layer
 	jar       http.CookieJar // the call's jar: the Session's, or one for this call only
-	ephemeral bool           // jar is made for this call on the first Set-Cookie
 	first     Response       // the call's first Response, allocated with it
 	req       http.Request   // the call's first request, allocated with it
-	upload    timedUpload    // the call's first request body, allocated with it
-	hdr       [8]string      // room for the header values of the call's request
-	rawURL    string         // the URL as the caller spelt it (Do)
-	firstUsed bool
-	bodies    []io.Closer       // request bodies sent, closed by release (see track)
-	mwBase    http.RoundTripper // what mwRT wraps (see wrapped)
-	mwRT      http.RoundTripper
-	at        *attemptTrace // the current attempt's record, under Trace(true)
-	tries     int           // the retries made of the request on the wire
-	prot      protState     // what RateLimit, CircuitBreaker and Endpoints did (protect.go)
+	// hdr is room for the header values of the call's request: the three
+	// defaults and one more (Content-Type, Cookie or Authorization); further
+	// values are allocated. It is kept small, as the whole call is, to fit
+	// its size class (call_test.go).
+	hdr    [4]string
+	rawURL string      // the URL as the caller spelt it (Do)
+	bodies []io.Closer // request bodies sent, closed by release (see track)
+	ext    *callExt    // what the optional features keep, made by the first that needs it
+}
+
+// callExt is the state of the features a plain call does not use, kept
+// apart so that the call stays within its size class (call_test.go).
+type callExt struct {
+	mwBase http.RoundTripper // what mwRT wraps (see wrapped)
+	mwRT   http.RoundTripper
+	at     *attemptTrace // the current attempt's record, under Trace(true)
+	prot   protState     // what RateLimit, CircuitBreaker and Endpoints did (protect.go)
 	// idempotencyKey is the call's Idempotency-Key, once one is needed.
 	idempotencyKey string
+}
+
+// x is the call's callExt, made on first use. Only the call's own
+// goroutine makes it.
+func (c *call) x() *callExt {
+	if c.ext == nil {
+		c.ext = new(callExt)
+	}
+	return c.ext
+}
+
+// attempt is the current attempt's trace record, nil without Trace(true).
+func (c *call) attempt() *attemptTrace {
+	if c.ext == nil {
+		return nil
+	}
+	return c.ext.at
 }
 
 type callKey struct{}
@@ -60,17 +85,27 @@ func newCall(c *config) *call {
 	return cl
 }
 
-// newCall starts a call with the Session's defaults and opts applied, its
-// settings allocated with it.
+// ownedCall is a call with the settings its options made, allocated with it.
+type ownedCall struct {
+	call
+	own config
+}
+
+// newCall starts a call with the Session's defaults and opts applied. A call
+// without options reads the Session's settings in place (they are never
+// written once published), saving a copy of them per call.
 func (s *Session) newCall(opts []Option) *call {
-	base := s.cfg.Load()
-	cl := &call{own: *base}
-	cl.own.applyCall(opts)
-	if err := checkShape(base, &cl.own); err != nil {
-		cl.own.err = err
+	if len(opts) == 0 {
+		return newCall(s.cfg.Load())
 	}
-	cl.init(&cl.own)
-	return cl
+	base := s.cfg.Load()
+	oc := &ownedCall{own: *base}
+	oc.own.applyCall(opts)
+	if err := checkShape(base, &oc.own); err != nil {
+		oc.own.err = err
+	}
+	oc.init(&oc.own)
+	return &oc.call
 }
 
 func (cl *call) init(c *config) {
@@ -154,17 +189,12 @@ func (c *call) urlString(u *url.URL) string {
 }
 
 // timedUpload returns rc with the read timeout re-armed at each of its
-// reads, in the room the call has for its first request body. No body (nil
-// or http.NoBody) is returned as it is.
+// reads. No body (nil or http.NoBody) is returned as it is.
 func (c *call) timedUpload(rc io.ReadCloser) io.ReadCloser {
 	if rc == nil || rc == http.NoBody {
 		return rc
 	}
-	if c.upload.c != nil {
-		return &timedUpload{rc: rc, c: c}
-	}
-	c.upload = timedUpload{rc: rc, c: c}
-	return &c.upload
+	return &timedUpload{rc: rc, c: c}
 }
 
 // callOf returns the call a request belongs to, if it was sent by a Session.
@@ -185,12 +215,12 @@ var onCall func(delta int)
 func (c *call) startAttempt(req *http.Request) *http.Request {
 	c.reading.Store(false)
 	if c.cfg.Trace {
-		c.at = newAttemptTrace(c)
+		c.x().at = newAttemptTrace(c)
 		var ctx context.Context = c
 		if c.cfg.Retry != nil {
 			ctx = c.newTry()
 		}
-		req = req.WithContext(httptrace.WithClientTrace(ctx, &c.at.trace))
+		req = req.WithContext(httptrace.WithClientTrace(ctx, &c.ext.at.trace))
 	} else if c.cfg.Retry != nil {
 		ctx := c.newTry()
 		if c.trace.GotConn != nil && !c.ownTrace {

@@ -133,7 +133,7 @@ func (s *Session) callURL(cl *call, c *config, raw string) (*url.URL, error) {
 		if i, err = set.pick(c.breakers, -1); err != nil {
 			return nil, wrapRawErr("", raw, ErrCircuitOpen, err)
 		}
-		cl.prot.balanced, cl.prot.ep = true, i
+		cl.x().prot.balanced, cl.x().prot.ep = true, i
 	}
 	b := set.bases[i]
 	return s.parseURL(b.Scheme + "://" + b.Host + b.EscapedPath() + raw)
@@ -225,7 +225,7 @@ func (set *endpointSet) move(cl *call, req *http.Request, from, to int) (*http.R
 // locate returns the endpoint a request of a balanced call is placed on, or
 // -1 when the call is not balanced or a redirect led elsewhere.
 func (set *endpointSet) locate(cl *call, req *http.Request) int {
-	if !cl.prot.balanced {
+	if !cl.x().prot.balanced {
 		return -1
 	}
 	for i, b := range set.bases {

@@ -478,7 +478,7 @@ func FuzzIterLines(f *testing.F) {
 			var out [][]byte
 			for line, err := range seq(r) {
 				require.NoError(t, err)
-				out = append(out, line)
+				out = append(out, bytes.Clone(line)) // line is valid until the next iteration
 			}
 			return out
 		}

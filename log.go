@@ -33,7 +33,7 @@ const logMsg = "http request"
 // stream handed over), once. err is a failure to read it.
 func (r *Response) logResponse(n int64, err error) {
 	l := r.call.cfg.Logger
-	if l == nil || r.logged.Swap(true) {
+	if l == nil || r.flags.Or(flagLogged)&flagLogged != 0 {
 		return
 	}
 	level := slog.LevelDebug
@@ -70,7 +70,7 @@ func (c *call) logFailure(req *http.Request, err error) {
 	attrs := []slog.Attr{
 		slog.String("method", req.Method),
 		slog.String("url", redact.RedactURL(req.URL)),
-		slog.Int("attempt", c.tries+1),
+		slog.Int("attempt", int(c.tries)+1),
 		slog.String("error_kind", kindName(err)),
 	}
 	l.LogAttrs(c, slog.LevelWarn, logMsg, c.protAttrs(attrs, err)...)
@@ -81,18 +81,20 @@ func (c *call) logFailure(req *http.Request, err error) {
 // endpoints it left after a failure or skipped with their breaker open,
 // and when a breaker that refused it lets a probe through.
 func (c *call) protAttrs(attrs []slog.Attr, err error) []slog.Attr {
-	p := &c.prot
-	if p.waited > 0 {
-		attrs = append(attrs, slog.Duration("limiter_wait", p.waited))
-	}
-	if p.balanced {
-		attrs = append(attrs, slog.String("endpoint", c.cfg.endpoints.raw[p.ep]))
-	}
-	if len(p.moves) > 0 {
-		attrs = append(attrs, slog.Any("moved_from", p.moves))
-	}
-	if len(p.skipped) > 0 {
-		attrs = append(attrs, slog.Any("skipped_open", p.skipped))
+	if c.ext != nil {
+		p := &c.ext.prot
+		if p.waited > 0 {
+			attrs = append(attrs, slog.Duration("limiter_wait", p.waited))
+		}
+		if p.balanced {
+			attrs = append(attrs, slog.String("endpoint", c.cfg.endpoints.raw[p.ep]))
+		}
+		if len(p.moves) > 0 {
+			attrs = append(attrs, slog.Any("moved_from", p.moves))
+		}
+		if len(p.skipped) > 0 {
+			attrs = append(attrs, slog.Any("skipped_open", p.skipped))
+		}
 	}
 	var open *CircuitOpenError
 	if err != nil && errors.As(err, &open) {

@@ -28,13 +28,14 @@ func (c *call) wrapped(rt http.RoundTripper) http.RoundTripper {
 	if len(mw) == 0 {
 		return rt
 	}
-	if c.mwBase == rt && c.mwRT != nil {
-		return c.mwRT
+	x := c.x()
+	if x.mwBase == rt && x.mwRT != nil {
+		return x.mwRT
 	}
 	out := rt
 	for i := len(mw) - 1; i >= 0; i-- {
 		out = mw[i](out)
 	}
-	c.mwBase, c.mwRT = rt, out
+	x.mwBase, x.mwRT = rt, out
 	return out
 }

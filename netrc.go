@@ -13,7 +13,7 @@ import (
 // netrcRecheck is how long the .netrc file found is trusted before the
 // environment and the file system are looked at again, as net's resolver
 // does with resolv.conf: a call then costs no system call. A change of
-// $NETRC or $HOME is seen at once.
+// $NETRC or $HOME is seen when the environment is (see envRecheck).
 var netrcRecheck = time.Second
 
 // netrcCache holds the .netrc file last parsed, keyed by the environment it
@@ -55,8 +55,8 @@ func netrcAuth(req *http.Request) error {
 
 // netrcFile returns the parsed .netrc file, if there is one.
 func netrcFile() *netrc.File {
-	env, home := os.Getenv("NETRC"), os.Getenv("HOME")
-	now := time.Now()
+	snap := environment()
+	env, home, now := snap.netrc, snap.home, snap.read
 	old := netrcCache.Load()
 	if old != nil && old.env == env && old.home == home && now.Sub(old.checked) < netrcRecheck {
 		return old.file

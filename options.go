@@ -173,8 +173,11 @@ func Hook(f func(*Response) error) Option {
 // requests, more calls than that may run at once, each on a connection of
 // its own; the extra connections are closed when done. Set it to the number
 // of calls to one host a program makes at once, so that none is closed and
-// dialled again. It is a Session setting (NewSession, Update): a call given
-// another size is refused with ErrSessionOption.
+// dialled again. Across hosts a Session keeps at most ten pools' worth of
+// idle connections (requests' pool_connections), closing the least recently
+// used beyond that; idle connections close after 90 seconds. It is a
+// Session setting (NewSession, Update): a call given another size is
+// refused with ErrSessionOption.
 func PoolSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
@@ -197,7 +200,9 @@ func PoolBlock(on bool) Option {
 // TrustEnv decides whether the environment is consulted (requests'
 // trust_env, default on): HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY for
 // proxies, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE for the CA bundle, and
-// .netrc for credentials when no auth is given.
+// .netrc for credentials when no auth is given. The variables are read when
+// a Session is made and again at most once a second, not on every call: a
+// Session made after a change sees it at once, an older one within a second.
 func TrustEnv(on bool) Option {
 	return optionFunc(func(c *config) { c.TrustEnv = on })
 }

@@ -1,9 +1,13 @@
 package requests
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,4 +60,39 @@ func TestPoolDoesNotBlockByDefault(t *testing.T) {
 	for _, r := range held {
 		require.NoError(t, r.Close())
 	}
+}
+
+// Idle connections are bounded in total, not only per host: a Session
+// calling many hosts keeps at most maxIdlePools pools' worth, as requests'
+// PoolManager keeps pool_connections pools.
+func TestIdleConnectionsAreBoundedAcrossHosts(t *testing.T) {
+	var open atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Host)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	addr := srv.Listener.Addr().String()
+	toServer := DialContext(func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	})
+	const poolSize, hosts = 2, 3 * maxIdlePools
+	s := testSession(t, PoolSize(poolSize), toServer)
+	for i := range hosts {
+		host := "h" + strconv.Itoa(i) + ".test"
+		r, err := s.Get("http://" + host + "/")
+		require.NoError(t, err)
+		require.Equal(t, host, r.Text())
+	}
+	assert.Len(t, *s.transports.Load(), 1, "one Transport serves every host")
+	assert.Eventually(t, func() bool { return open.Load() <= maxIdlePools*poolSize },
+		10*time.Second, 5*time.Millisecond, "idle connections kept: %d", open.Load())
 }

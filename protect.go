@@ -33,10 +33,10 @@ type Protection struct {
 // Protection reports what the Session's protections did during the call
 // that produced r (the same for every Response of its History).
 func (r *Response) Protection() Protection {
-	if r == nil || r.call == nil {
+	if r == nil || r.call == nil || r.call.ext == nil {
 		return Protection{}
 	}
-	p := &r.call.prot
+	p := &r.call.ext.prot
 	out := Protection{Moves: slices.Clone(p.moves), Skipped: slices.Clone(p.skipped), LimiterWait: p.waited}
 	if p.balanced {
 		out.Endpoint = r.call.cfg.endpoints.raw[p.ep]
@@ -71,16 +71,16 @@ func (s *Session) trip(cl *call, req *http.Request) (*Response, error) {
 	}
 	for moves := 0; ; moves++ {
 		if at >= 0 {
-			if cl.prot.failed {
+			if cl.x().prot.failed {
 				next, err := s.place(cl, req, at)
 				if err != nil {
 					cl.logFailure(req, err)
 					return nil, err
 				}
-				req, at = next, cl.prot.ep
+				req, at = next, cl.x().prot.ep
 			}
-			cl.prot.ep = at
-			cl.prot.noteSkips(set, c.breakers)
+			cl.x().prot.ep = at
+			cl.x().prot.noteSkips(set, c.breakers)
 		}
 		resp, err := s.guarded(cl, req, at >= 0)
 		if refused(err) {
@@ -106,28 +106,28 @@ func (s *Session) trip(cl *call, req *http.Request) (*Response, error) {
 // method is idempotent.
 func (s *Session) failover(cl *call, req *http.Request, err error, moves int) bool {
 	set := cl.cfg.endpoints
-	if !cl.prot.failed || cl.cfg.Retry != nil || moves+1 >= len(set.bases) {
+	if !cl.x().prot.failed || cl.cfg.Retry != nil || moves+1 >= len(set.bases) {
 		return false
 	}
 	return err != nil && !s.sent(cl, req, err) || slices.Contains(set.idempotent, req.Method)
 }
 
 // place puts req, not yet sent and placed on endpoint at, on the next
-// endpoint after a failure on the last one the call sent to (cl.prot.ep,
+// endpoint after a failure on the last one the call sent to (cl.x().prot.ep,
 // which a retry's request, copied from the first, may not be on).
 func (s *Session) place(cl *call, req *http.Request, at int) (*http.Request, error) {
 	set := cl.cfg.endpoints
-	failed := cl.prot.ep
+	failed := cl.x().prot.ep
 	to, err := set.pick(cl.cfg.breakers, failed)
 	if err != nil {
 		closeBody(req)
 		return nil, wrapErr(req.Method, req.URL, ErrCircuitOpen, err)
 	}
-	cl.prot.failed = false
+	cl.x().prot.failed = false
 	if to != failed {
-		cl.prot.moves = append(cl.prot.moves, set.raw[failed])
+		cl.x().prot.moves = append(cl.x().prot.moves, set.raw[failed])
 	}
-	cl.prot.ep = to
+	cl.x().prot.ep = to
 	if to == at {
 		return req, nil
 	}
@@ -155,13 +155,13 @@ func (s *Session) guarded(cl *call, req *http.Request, balanced bool) (*Response
 		var err error
 		if probe, err = c.breakers.allow(host); err != nil {
 			closeBody(req)
-			cl.prot.failed = balanced
+			cl.x().prot.failed = balanced
 			return nil, wrapErr(req.Method, req.URL, ErrCircuitOpen, err)
 		}
 	}
 	if c.limits != nil {
 		waited, refused, err := c.limits.wait(cl, host)
-		cl.prot.waited += waited
+		cl.x().prot.waited += waited
 		if refused != nil || err != nil {
 			if c.breakers != nil {
 				c.breakers.report(host, probe, neutral)
@@ -174,7 +174,7 @@ func (s *Session) guarded(cl *call, req *http.Request, balanced bool) (*Response
 		}
 	}
 	if balanced {
-		n := &c.endpoints.inflight[cl.prot.ep]
+		n := &c.endpoints.inflight[cl.x().prot.ep]
 		n.Add(1)
 		defer n.Add(-1)
 	}
@@ -183,7 +183,7 @@ func (s *Session) guarded(cl *call, req *http.Request, balanced bool) (*Response
 	if c.breakers != nil {
 		c.breakers.report(host, probe, o)
 	}
-	cl.prot.failed = balanced && o == failure
+	cl.x().prot.failed = balanced && o == failure
 	return resp, err
 }
 

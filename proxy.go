@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -145,13 +144,7 @@ type envProxyEntry struct {
 const badProxyHost = "malformed-proxy.invalid"
 
 func envProxy() *envProxyEntry {
-	env := proxyEnv{
-		http:  getenvAny("HTTP_PROXY", "http_proxy"),
-		https: getenvAny("HTTPS_PROXY", "https_proxy"),
-		all:   getenvAny("ALL_PROXY", "all_proxy"),
-		no:    getenvAny("NO_PROXY", "no_proxy"),
-		cgi:   os.Getenv("REQUEST_METHOD") != "",
-	}
+	env := environment().proxy
 	if e := envProxyCache.Load(); e != nil && e.env == env {
 		return e
 	}
@@ -196,15 +189,6 @@ func (e *envProxyEntry) proxyFor(u *url.URL) (*url.URL, error) {
 		return nil, e.httpErr
 	}
 	return p, nil
-}
-
-func getenvAny(names ...string) string {
-	for _, n := range names {
-		if v := os.Getenv(n); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // checkProxyConnect turns a refused CONNECT into ErrProxy.

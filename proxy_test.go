@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -453,4 +454,30 @@ func TestMalformedEnvironmentProxyFailsClosed(t *testing.T) {
 		_, err := testSession(t, dialOrigin(true)).Get(plainURL)
 		require.ErrorIs(t, err, ErrProxy)
 	})
+}
+
+// The environment is read when a Session is made and then at most every
+// envRecheck, not on every call.
+func TestEnvironmentChangeIsSeenByNewSessionsAndAfterRecheck(t *testing.T) {
+	plain, _, _ := startOrigins(t, originName)
+	plainURL := "http://" + originName + ":" + plain.port
+	clearProxyEnv(t)
+	recheck := envRecheck
+	envRecheck = time.Hour
+	t.Cleanup(func() { envRecheck = recheck })
+
+	old := testSession(t, dialOrigin(true))
+	_, err := old.Get(plainURL)
+	require.NoError(t, err)
+	t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
+
+	_, err = old.Get(plainURL)
+	require.NoError(t, err, "a call on an older Session read the environment again")
+	_, err = testSession(t, dialOrigin(true)).Get(plainURL)
+	require.ErrorIs(t, err, ErrProxy, "a new Session did not see the change")
+
+	envRecheck = 0
+	t.Setenv("HTTP_PROXY", "")
+	_, err = old.Get(plainURL)
+	require.NoError(t, err, "the change was not seen after envRecheck")
 }

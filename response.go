@@ -47,21 +47,32 @@ type Response struct {
 	raw    *http.Response
 	call   *call
 	timing *attemptTrace // under Trace(true)
-	warn   bool          // logged at Warn: retried, or the retries ran out
-	gaveUp bool          // the retries ran out on this response's status
-	logged atomic.Bool
-	tb     timedBody // the body's read timeout, allocated with the Response
+	tb     timedBody     // the body's read timeout, allocated with the Response
 
 	mu       sync.Mutex // guards the fields below; held while Content reads the body
 	content  []byte
-	loaded   bool  // content holds the whole decoded body
-	consumed bool  // the stream was handed out or read
-	bodyErr  error // why the body could not be read
+	loaded   bool // content holds the whole decoded body
+	consumed bool // the stream was handed out or read
+	warn     bool // logged at Warn: retried, or the retries ran out
+	gaveUp   bool // the retries ran out on this response's status
+	// flags holds flagClosed and flagLogged, atomically (not under mu); it
+	// sits here, in what would be padding, to keep a Response, and so a
+	// call, within its allocation size class.
+	flags   atomic.Uint32
+	bodyErr error // why the body could not be read
 
 	smu    sync.Mutex    // guards stream alone, so Close never waits for a read
 	stream io.ReadCloser // the decoded stream handed out, closed by Close
-	closed atomic.Bool
 }
+
+// The bits of Response.flags.
+const (
+	flagClosed uint32 = 1 << iota // Close was called
+	flagLogged                    // the Logger has its record
+)
+
+// isClosed reports whether Close was called.
+func (r *Response) isClosed() bool { return r.flags.Load()&flagClosed != 0 }
 
 func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl *call) *Response {
 	reason := hr.Status
@@ -85,7 +96,7 @@ func newResponse(hr *http.Response, req *http.Request, elapsed time.Duration, cl
 		Encoding:   charset.FromContentType(hr.Header.Get("Content-Type")),
 		raw:        hr,
 		call:       cl,
-		timing:     cl.at,
+		timing:     cl.attempt(),
 	}
 	return r
 }
@@ -236,7 +247,7 @@ func (r *Response) discard() {
 	r.timing.bodyDone()
 	r.logResponse(n, nil)
 	r.loaded, r.consumed = true, true
-	r.closed.Store(true)
+	r.flags.Or(flagClosed)
 }
 
 // OK reports whether the status is below 400 (requests' r.ok).
@@ -269,7 +280,7 @@ func (r *Response) contentErr() ([]byte, error) {
 		switch {
 		case r.consumed:
 			return nil, wrapErr(r.Request.Method, r.Request.URL, ErrStreamConsumed, nil)
-		case r.closed.Load():
+		case r.isClosed():
 			return nil, wrapErr(r.Request.Method, r.Request.URL, nil, http.ErrBodyReadAfterClose)
 		}
 		r.load()
@@ -366,7 +377,7 @@ func (r *Response) IsPermanentRedirect() bool {
 // then fails. A streamed body read to its end, or to an error, is released
 // without Close.
 func (r *Response) Close() error {
-	if r.closed.Swap(true) {
+	if r.flags.Or(flagClosed)&flagClosed != 0 {
 		return nil
 	}
 	r.raw.Body.Close()

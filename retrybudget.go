@@ -100,14 +100,14 @@ func (cl *call) withIdempotencyKey(req *http.Request) *http.Request {
 	if req.Method != http.MethodPost && req.Method != http.MethodPatch || req.Header.Get("Idempotency-Key") != "" {
 		return req
 	}
-	if cl.idempotencyKey == "" {
+	if cl.x().idempotencyKey == "" {
 		var b [16]byte
 		rand.Read(b[:])
-		cl.idempotencyKey = hex.EncodeToString(b[:])
+		cl.x().idempotencyKey = hex.EncodeToString(b[:])
 	}
 	out := req.WithContext(req.Context())
 	out.Header = req.Header.Clone()
-	out.Header.Set("Idempotency-Key", cl.idempotencyKey)
+	out.Header.Set("Idempotency-Key", cl.x().idempotencyKey)
 	return out
 }
 

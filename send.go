@@ -293,7 +293,7 @@ func (s *Session) sendWithRetries(cl *call, req *http.Request) (*Response, error
 		shared.deposit(p.Budget)
 	}
 	for n := 0; ; n++ {
-		cl.tries = n
+		cl.tries = int32(n)
 		resp, err := s.trip(cl, req)
 		a := RetryAttempt{Request: req, Response: resp, Err: err, Sent: err == nil || s.sent(cl, req, err), Retries: n}
 		if resp != nil {
@@ -375,8 +375,8 @@ func (s *Session) roundTrip(cl *call, req *http.Request) (*Response, error) {
 	start := now()
 	hr, err := cl.wrapped(rt).RoundTrip(sendReq)
 	cl.stop()
-	if cl.at != nil {
-		cl.at.end(hr)
+	if at := cl.attempt(); at != nil {
+		at.end(hr)
 	}
 	if err != nil {
 		cause := cl.timeoutCause()

@@ -363,7 +363,7 @@ func TestHookErrorFailsTheCall(t *testing.T) {
 	}))
 	assert.ErrorIs(t, err, bad)
 	require.NotNil(t, streamed)
-	assert.True(t, streamed.closed.Load())
+	assert.True(t, streamed.isClosed())
 }
 
 func TestCloseReleasesConnectionsAndRefusesLaterCalls(t *testing.T) {

@@ -41,8 +41,11 @@ func (r *Response) Body() io.ReadCloser {
 // IterContent iterates over the body in chunks of chunk bytes, the last
 // one shorter (requests' iter_content), decoded from its Content-Encoding.
 // A chunk of 0 or less yields data as it arrives, in whatever sizes the
-// reads return (requests' chunk_size=None). Each chunk is a new slice the
-// loop body may keep.
+// reads return (requests' chunk_size=None).
+//
+// A chunk is valid until the next iteration, as bufio.Scanner's Bytes: the
+// buffer is reused, so a stream of any length reads in the memory of one
+// chunk. Copy a chunk to keep it (bytes.Clone, append).
 //
 // With Stream(true) it reads the live stream, once: an error while reading
 // is yielded once with a nil chunk and ends the loop, and a stream already
@@ -56,16 +59,20 @@ func (r *Response) IterContent(chunk int) iter.Seq2[[]byte, error] {
 			yield(nil, err)
 			return
 		}
+		var buf []byte
 		for {
 			var b []byte
 			if chunk > 0 {
-				b, err = readChunk(rc, chunk)
+				b, err = readChunk(rc, buf[:0], chunk)
 			} else {
-				b = make([]byte, streamChunk)
+				if buf == nil {
+					buf = make([]byte, streamChunk)
+				}
 				var n int
-				n, err = rc.Read(b)
-				b = b[:n]
+				n, err = rc.Read(buf)
+				b = buf[:n]
 			}
+			buf = b
 			if len(b) > 0 && !yield(b, nil) {
 				return
 			}
@@ -80,10 +87,12 @@ func (r *Response) IterContent(chunk int) iter.Seq2[[]byte, error] {
 	}
 }
 
-// readChunk reads n bytes, fewer only at the end of the body (then with
-// io.EOF). Memory grows with the data, not with n.
-func readChunk(r io.Reader, n int) ([]byte, error) {
-	b := make([]byte, 0, min(n, 1<<20))
+// readChunk reads n bytes into b (reusing its capacity), fewer only at the
+// end of the body (then with io.EOF). Memory grows with the data, not with n.
+func readChunk(r io.Reader, b []byte, n int) ([]byte, error) {
+	if b == nil {
+		b = make([]byte, 0, min(n, 1<<20))
+	}
 	for len(b) < n {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -102,7 +111,8 @@ func readChunk(r io.Reader, n int) ([]byte, error) {
 // Python's bytes.splitlines has it, also where a terminator straddles two
 // reads; a last line without a terminator is yielded too, and empty lines
 // are kept. Content is decoded from its Content-Encoding; the charset is
-// not touched. Each line is a new slice. A line longer than MaxBodySize
+// not touched. A line is valid until the next iteration, as
+// bufio.Scanner's Bytes: copy it to keep it. A line longer than MaxBodySize
 // (when set) fails with ErrBodyTooLarge. Streams are read once, as with
 // IterContent.
 func (r *Response) IterLines() iter.Seq2[[]byte, error] {
@@ -135,7 +145,7 @@ func (r *Response) iterSplit(split bufio.SplitFunc) iter.Seq2[[]byte, error] {
 		sc.Buffer(make([]byte, 0, 4<<10), limit)
 		sc.Split(split)
 		for sc.Scan() {
-			if !yield(bytes.Clone(sc.Bytes()), nil) {
+			if !yield(sc.Bytes(), nil) {
 				return
 			}
 		}
@@ -196,7 +206,7 @@ func (r *Response) takeStream() (io.ReadCloser, error) {
 		return nil, wrapErr(r.Request.Method, r.Request.URL, ErrStreamConsumed, nil)
 	}
 	r.consumed = true
-	if r.closed.Load() {
+	if r.isClosed() {
 		return nil, wrapErr(r.Request.Method, r.Request.URL, nil, http.ErrBodyReadAfterClose)
 	}
 	dec, raw, err := r.open(0)
@@ -208,7 +218,7 @@ func (r *Response) takeStream() (io.ReadCloser, error) {
 	r.smu.Lock()
 	r.stream = dec
 	r.smu.Unlock()
-	if r.closed.Load() {
+	if r.isClosed() {
 		// Close ran meanwhile and did not see the stream.
 		dec.Close()
 	}
@@ -229,7 +239,7 @@ func (s *streamBody) Read(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
-	if s.r.closed.Load() {
+	if s.r.isClosed() {
 		s.err = wrapErr(s.r.Request.Method, s.r.Request.URL, nil, http.ErrBodyReadAfterClose)
 		return 0, s.err
 	}
@@ -241,7 +251,7 @@ func (s *streamBody) Read(p []byte) (int, error) {
 		s.r.timing.bodyDone()
 		s.r.call.release()
 	case err != nil:
-		if s.r.closed.Load() {
+		if s.r.isClosed() {
 			err = http.ErrBodyReadAfterClose
 		}
 		s.err = s.r.bodyError(err)

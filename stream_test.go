@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -70,13 +71,13 @@ func TestIterContent(t *testing.T) {
 			assert.Equal(t, want, got)
 		}
 	})
-	t.Run("chunks can be kept", func(t *testing.T) {
+	t.Run("copies of the chunks can be kept", func(t *testing.T) {
 		r, err := s.Get(bin.URL+"/bytes/"+strconv.Itoa(n)+"?seed=1", Stream(true))
 		require.NoError(t, err)
 		var kept [][]byte
 		for b, err := range r.IterContent(100) {
 			require.NoError(t, err)
-			kept = append(kept, b)
+			kept = append(kept, bytes.Clone(b)) // b is reused by the next iteration
 		}
 		assert.Equal(t, want, bytes.Join(kept, nil))
 	})
@@ -539,4 +540,81 @@ func TestBreakingOutOfALoopLeaksNothing(t *testing.T) {
 		require.NoError(t, r.Close())
 		assert.True(t, r.call.released.Load())
 	}
+}
+
+// lineSource yields n bytes of 80-byte lines, without holding them.
+type lineSource struct{ n int }
+
+func (l *lineSource) Read(p []byte) (int, error) {
+	if l.n == 0 {
+		return 0, io.EOF
+	}
+	p = p[:min(len(p), l.n)]
+	for i := range p {
+		p[i] = 'a' + byte(i%26)
+		if (l.n-i)%80 == 1 { // the last byte ends a line
+			p[i] = '\n'
+		}
+	}
+	l.n -= len(p)
+	return len(p), nil
+}
+
+func TestStreamsReadInConstantMemory(t *testing.T) {
+	const size = 16 << 20
+	reads := map[string]func(t *testing.T, r *Response) int{
+		"IterContent(64 KiB)": func(t *testing.T, r *Response) (n int) {
+			for b, err := range r.IterContent(64 << 10) {
+				require.NoError(t, err)
+				n += len(b)
+			}
+			return n
+		},
+		"IterContent(0)": func(t *testing.T, r *Response) (n int) {
+			for b, err := range r.IterContent(0) {
+				require.NoError(t, err)
+				n += len(b)
+			}
+			return n
+		},
+		"IterLines": func(t *testing.T, r *Response) (n int) {
+			for line, err := range r.IterLines() {
+				require.NoError(t, err)
+				n += len(line) + 1
+			}
+			return n
+		},
+		"Body": func(t *testing.T, r *Response) int {
+			n, err := io.Copy(io.Discard, r.Body())
+			require.NoError(t, err)
+			return int(n)
+		},
+	}
+	for name, read := range reads {
+		t.Run(name, func(t *testing.T) {
+			s := mountedBody(http.Header{}, &lineSource{n: size})
+			defer s.Close()
+			r, err := s.Get("http://fuzz.test/", Stream(true))
+			require.NoError(t, err)
+			defer r.Close()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			assert.Equal(t, size, read(t, r))
+			runtime.ReadMemStats(&after)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(size/8), "bytes allocated while streaming")
+		})
+	}
+}
+
+func TestIterContentChunkIsValidUntilTheNextIteration(t *testing.T) {
+	s := mountedBody(http.Header{}, strings.NewReader("abcdefghij"))
+	defer s.Close()
+	r, err := s.Get("http://fuzz.test/", Stream(true))
+	require.NoError(t, err)
+	var kept [][]byte
+	for b, err := range r.IterContent(4) {
+		require.NoError(t, err)
+		kept = append(kept, bytes.Clone(b)) // a copy outlives the iteration
+	}
+	assert.Equal(t, [][]byte{[]byte("abcd"), []byte("efgh"), []byte("ij")}, kept)
 }

@@ -50,11 +50,7 @@ type tlsKey struct {
 // trust_env is on and no bundle was given.
 func (k tlsKey) resolve(trustEnv bool) tlsKey {
 	if k.caBundle == "" && trustEnv && !k.insecure {
-		if p := os.Getenv("REQUESTS_CA_BUNDLE"); p != "" {
-			k.caBundle = p
-		} else if p := os.Getenv("CURL_CA_BUNDLE"); p != "" {
-			k.caBundle = p
-		}
+		k.caBundle = environment().caBundle
 	}
 	return k
 }

@@ -17,6 +17,11 @@ import (
 const (
 	// idleConnTimeout is how long an idle pooled connection is kept.
 	idleConnTimeout = 90 * time.Second
+	// maxIdlePools bounds a Transport's idle connections to this many
+	// hosts' pools (MaxIdleConns = maxIdlePools * PoolSize), as requests'
+	// PoolManager keeps pool_connections (10) pools: a Session calling
+	// many hosts does not keep an idle connection to each of them.
+	maxIdlePools = 10
 	// maxResponseHeaderBytes bounds the response headers a server may send
 	// (1xx responses included).
 	maxResponseHeaderBytes = 1 << 20
@@ -130,6 +135,7 @@ func newTransport(key transportKey, c *config, dns *dnsCache) (*http.Transport, 
 		TLSClientConfig:        tlsCfg,
 		TLSHandshakeTimeout:    c.ConnectTimeout,
 		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           maxIdlePools * max(key.poolSize, 1),
 		MaxIdleConnsPerHost:    key.poolSize,
 		MaxConnsPerHost:        maxConns(key.shape),
 		IdleConnTimeout:        idleConnTimeout,

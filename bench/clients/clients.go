@@ -57,6 +57,9 @@ type Client struct {
 	PostJSON func(url string, in, out *Payload) error
 	// Stream copies the body of url to w without holding it in memory.
 	Stream func(url string, w io.Writer) (int64, error)
+	// IterContent and IterLines stream the body of url as Stream does, with
+	// the library's iterators (64 KiB chunks, lines); nil for other clients.
+	IterContent, IterLines func(url string, w io.Writer) (int64, error)
 	// Upload posts the file's content, streamed from disk. Nil when the
 	// library's streamed upload is not measured.
 	Upload func(url string, f *os.File) error

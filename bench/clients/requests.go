@@ -59,6 +59,8 @@ func requestsClient(name string, s *requests.Session) *Client {
 		Close: func() { s.Close() },
 	}
 	c.Stream = streamRequests(s)
+	c.IterContent = iterContentRequests(s)
+	c.IterLines = iterLinesRequests(s)
 	c.UploadFiles = uploadFilesRequests(s)
 	return c
 }

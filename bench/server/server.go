@@ -21,11 +21,15 @@ var SmallJSON = []byte(`{"id":42,"name":"gopher","email":"gopher@example.com","a
 	`"roles":["reader","writer"],"created":"2024-05-01T12:00:00Z","score":97.5}`)
 
 // pattern is the chunk that generated bodies repeat; bodies are produced on
-// the fly, never stored.
+// the fly, never stored. It is lines of 64 bytes, so that line iterators
+// can stream it too.
 var pattern = func() []byte {
 	p := make([]byte, 64<<10)
 	for i := range p {
 		p[i] = byte('a' + i%26)
+		if i%64 == 63 {
+			p[i] = '\n'
+		}
 	}
 	return p
 }()

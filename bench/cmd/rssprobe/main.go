@@ -87,6 +87,8 @@ func drive(size int64, outPath string) error {
 	for _, name := range clients.Names() {
 		add("stream", name, dl, fmt.Sprintf("%d MiB streamed download", size>>20))
 	}
+	add("itercontent", "requests-session", dl, fmt.Sprintf("%d MiB streamed, IterContent(64 KiB)", size>>20))
+	add("iterlines", "requests-session", dl, fmt.Sprintf("%d MiB streamed, IterLines (64-byte lines)", size>>20))
 	for _, name := range []string{"nethttp", "requests-session"} {
 		add("upload", name, srv.URL+"/upload", fmt.Sprintf("%d MiB upload of an *os.File (raw body)", size>>20))
 	}
@@ -189,6 +191,17 @@ func probe(args []string) error {
 			return fmt.Errorf("not measured for this client")
 		}
 		if n, err = c.Stream(url, io.Discard); err != nil {
+			return err
+		}
+	case "itercontent", "iterlines":
+		f := c.IterContent
+		if mode == "iterlines" {
+			f = c.IterLines
+		}
+		if f == nil {
+			return fmt.Errorf("not measured for this client")
+		}
+		if n, err = f(url, io.Discard); err != nil {
 			return err
 		}
 	case "files":
