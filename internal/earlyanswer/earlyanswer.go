@@ -44,6 +44,7 @@ type Conn struct {
 	reader  chan struct{} // closed when a Read starts, for a failed write waiting
 	endOnce sync.Once
 	ended   chan struct{} // closed once a read fails or Close is called
+	src     source        // the body ReadFrom is copying
 }
 
 // Wrap returns c with its failed writes held back for its reader.
@@ -86,10 +87,14 @@ func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
 	if !ok {
 		return io.Copy(struct{ io.Writer }{c}, r)
 	}
-	src := &source{r: r}
+	// The source lives in the Conn (only one goroutine writes), so an
+	// upload allocates nothing here.
+	c.src = source{r: r}
 	c.startWrite()
-	n, err := rf.ReadFrom(src)
-	if err != nil && err == src.err {
+	n, err := rf.ReadFrom(&c.src)
+	srcErr := c.src.err
+	c.src = source{}
+	if err != nil && err == srcErr {
 		// The body failed, not the connection: nothing to hold back.
 		return n, c.endWrite(nil)
 	}
