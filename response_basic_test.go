@@ -1,6 +1,7 @@
 package requests
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -210,4 +211,29 @@ func TestBufferedBodyGrowsWithTheBytesReceived(t *testing.T) {
 			assert.Empty(t, r.Content())
 		})
 	}
+}
+
+// A buffered body with a known length grows towards it fourfold at a time
+// and ends at its exact size: a 1 MiB body costs about 1.3 MiB of buffers,
+// not the several copies of append's 1.25× growth (3 MiB and more), nor
+// the whole length reserved before a byte arrives. The growth itself is
+// checked directly, so that no other allocation of the call blurs it.
+func TestBufferedBodyGrowsFourfoldToItsLength(t *testing.T) {
+	const size = 1 << 20
+	body := bytes.Repeat([]byte("x"), size)
+	var got []byte
+	var err error
+	allocated := allocatedDuring(func() {
+		got, err = readAll(bytes.NewReader(body), size, 0)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, body, got)
+	assert.Equal(t, size+1, cap(got), "the last buffer is the length, and room to see EOF")
+	assert.Less(t, allocated, uint64(size*3/2), "64 KiB + 256 KiB + 1 MiB")
+
+	// Without a length it doubles; a lying length is never reserved ahead.
+	got, err = readAll(bytes.NewReader(body[:100]), 64<<20, 0)
+	require.NoError(t, err)
+	assert.Len(t, got, 100)
+	assert.LessOrEqual(t, cap(got), presizeMax)
 }
