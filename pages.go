@@ -17,7 +17,7 @@ var (
 
 // DefaultMaxPages caps the pages one Pages loop fetches unless MaxPages
 // says otherwise.
-var DefaultMaxPages = 1000
+const DefaultMaxPages = 1000
 
 // maxPages is the MaxPages option. It sets nothing in a call: Pages reads
 // it from its own options.
