@@ -5,6 +5,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 )
 
 var (
@@ -136,10 +137,10 @@ func pageKey(u *url.URL) string {
 
 // dropCredentials keeps a page on another origin free of credentials, as
 // a cross-origin redirect strips them: no authentication (the .netrc entry
-// of that host still applies, as on a redirect), no Authorization header,
-// no Cookies options.
+// of that host still applies, as on a redirect), none of the credential
+// headers a redirect drops (credentialHeaders), no Cookies options.
 func dropCredentials(c *config) {
 	c.Auth = nil
 	c.cookies, c.seed = nil, nil
-	c.omit = addLayer(c.omit, "Authorization")
+	c.omit = append(slices.Clip(c.omit), credentialHeaders(c)...)
 }

@@ -191,6 +191,7 @@ func TestPagesCredentialsStayOnOrigin(t *testing.T) {
 		{name: "session bearer", session: []Option{BearerAuth("t")}, header: "Authorization", value: "Bearer t"},
 		{name: "session header", session: []Option{Headers{"Authorization": "token s"}}, header: "Authorization", value: "token s"},
 		{name: "cookies option", call: []Option{Cookies{"sid": "1"}}, header: "Cookie", value: "sid=1"},
+		{name: "sensitive header", session: []Option{SensitiveHeaders("X-Api-Key")}, call: []Option{Headers{"X-Api-Key": "k"}}, header: "X-Api-Key", value: "k"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			a.mu.Lock()

@@ -91,9 +91,7 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 	delete(h, "Cookie")
 	if *stripped || shouldStripAuth(req.URL, target) {
 		*stripped = true
-		delete(h, "Authorization")
-		delete(h, "Proxy-Authorization")
-		for _, k := range cl.cfg.SensitiveHeaders {
+		for _, k := range credentialHeaders(cl.cfg) {
 			delete(h, k)
 		}
 	}
@@ -118,6 +116,13 @@ func (s *Session) redirectRequest(cl *call, req *http.Request, resp *Response, s
 		return nil, wrapErr(method, target, nil, err)
 	}
 	return next, nil
+}
+
+// credentialHeaders are the headers that never leave the origin they were
+// given for: requests' Authorization and Proxy-Authorization, and the
+// caller's SensitiveHeaders. Redirects and Pages drop them alike.
+func credentialHeaders(c *config) []string {
+	return append([]string{"Authorization", "Proxy-Authorization"}, c.SensitiveHeaders...)
 }
 
 // shouldStripAuth is requests' should_strip_auth: credentials are dropped
