@@ -7,7 +7,6 @@ import (
 	"iter"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -135,7 +134,7 @@ func (s *Session) Subscribe(url string, opts ...Option) iter.Seq2[Event, error] 
 				}
 				// The end of the stream or a network failure: reconnect.
 			case retryableEventStatus(resp.StatusCode):
-				wait = retryAfterSeconds(resp.Headers.Get("Retry-After"))
+				wait = eventRetryAfter(resp.Headers.Get("Retry-After"), time.Now())
 				err = resp.Raise()
 				resp.Content()
 				failures++
@@ -183,14 +182,12 @@ func retryableEventStatus(code int) bool {
 	return false
 }
 
-// retryAfterSeconds reads a Retry-After of delay-seconds; 0 when absent or
-// an HTTP date (the reconnection time then applies).
-func retryAfterSeconds(v string) time.Duration {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return time.Duration(min(n, int64(maxEventRetry/time.Second))) * time.Second
+// eventRetryAfter reads a Retry-After in either form (delay-seconds or an
+// HTTP-date, as the retry policy does), capped at maxEventRetry; 0 when
+// absent or unreadable (the reconnection time then applies).
+func eventRetryAfter(v string, now time.Time) time.Duration {
+	d, _ := parseRetryAfter(v, now, maxEventRetry)
+	return min(d, maxEventRetry)
 }
 
 // reconnectDelay is the wait before the next attempt: the server's retry

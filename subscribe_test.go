@@ -380,3 +380,23 @@ func TestSubscribeEndlessOtherTypeIsNotRead(t *testing.T) {
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], ErrNotEventStream)
 }
+
+// Subscribe reads a Retry-After as the retry policy does: seconds or an
+// HTTP-date, capped; unreadable or past values leave the reconnection time.
+func TestEventRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tt := range []struct {
+		v    string
+		want time.Duration
+	}{
+		{"", 0},
+		{"7", 7 * time.Second},
+		{now.Add(20 * time.Second).Format(http.TimeFormat), 20 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{"999999999999", maxEventRetry},
+		{now.Add(24 * time.Hour).Format(http.TimeFormat), maxEventRetry},
+		{"soon", 0},
+	} {
+		assert.Equal(t, tt.want, eventRetryAfter(tt.v, now), tt.v)
+	}
+}
