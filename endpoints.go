@@ -228,9 +228,10 @@ func (set *endpointSet) locate(cl *call, req *http.Request) int {
 	if !cl.x().prot.balanced {
 		return -1
 	}
+	host := hostKey(req.URL)
 	for i, b := range set.bases {
-		if strings.EqualFold(req.URL.Scheme, b.Scheme) && strings.EqualFold(req.URL.Host, b.Host) &&
-			strings.HasPrefix(req.URL.Path, b.Path) {
+		// The path at a segment boundary: base /api holds /api/x, not /apiv2.
+		if hostKey(b) == host && (b.Path == "" || pathMatch(req.URL.Path, b.Path)) {
 			return i
 		}
 	}

@@ -297,3 +297,30 @@ func TestEndpointsFollowARedirectOnTheSameEndpoint(t *testing.T) {
 	assert.Equal(t, "hop /api/p", resp.Text())
 	assert.Empty(t, resp.Protection().Endpoint, "a prepared request is not balanced")
 }
+
+// A request is on an endpoint when its origin is the base's (default ports
+// spelt or not) and its path lies under the base's at a segment boundary:
+// base /api holds /api and /api/users, not /apiv2.
+func TestEndpointsLocateAtASegmentBoundary(t *testing.T) {
+	set := newEndpointSet([]string{"http://a.test/api", "https://b.test"}, RoundRobin)
+	require.NoError(t, set.err)
+	cl := newCall(&config{})
+	defer cl.release()
+	cl.x().prot.balanced = true
+	for _, tt := range []struct {
+		url  string
+		want int
+	}{
+		{"http://a.test/api", 0},
+		{"http://a.test/api/users", 0},
+		{"http://a.test:80/api/users", 0},
+		{"http://a.test/apiv2/users", -1},
+		{"http://a.test/", -1},
+		{"https://a.test/api/users", -1},
+		{"https://b.test:443/anything", 1},
+	} {
+		req, err := http.NewRequest(http.MethodGet, tt.url, nil)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, set.locate(cl, req), tt.url)
+	}
+}
