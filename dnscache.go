@@ -28,6 +28,11 @@ func DNSCache(ttl time.Duration) Option {
 
 var errDNSCacheDial = fmt.Errorf("%w: DNSCache cannot apply with DialContext, which resolves names itself", ErrSessionOption)
 
+// dnsCacheMax bounds the names a Session's cache holds: a Session that
+// calls many hosts keeps the freshest answers, not one entry per host ever
+// called.
+const dnsCacheMax = 4096
+
 // dnsLookupTimeout bounds one shared look-up, which outlives the call that
 // started it when other calls wait for it too.
 const dnsLookupTimeout = 30 * time.Second
@@ -65,6 +70,9 @@ func (d *dnsCache) resolve(ctx context.Context, host string, ttl time.Duration) 
 	}
 	e := d.names[host]
 	if e == nil {
+		if len(d.names) >= dnsCacheMax {
+			d.prune()
+		}
 		e = &dnsEntry{}
 		d.names[host] = e
 	}
@@ -108,11 +116,32 @@ func (d *dnsCache) run(e *dnsEntry, f *dnsFlight, host string, ttl time.Duration
 		e.addrs, e.expires = addrs, time.Now().Add(ttl)
 	case e.addrs != nil:
 		addrs, err = e.addrs, nil // stale, but better than failing
+	case d.names[host] == e:
+		delete(d.names, host) // nothing to fall back on: keep no entry
 	}
 	e.flight = nil
 	d.mu.Unlock()
 	f.addrs, f.err = addrs, err
 	close(f.done)
+}
+
+// prune makes room under dnsCacheMax, d.mu held: expired answers go
+// first, then any settled entry. Entries with a look-up under way stay.
+func (d *dnsCache) prune() {
+	now := time.Now()
+	for k, e := range d.names {
+		if e.flight == nil && now.After(e.expires) {
+			delete(d.names, k)
+		}
+	}
+	for k, e := range d.names {
+		if len(d.names) < dnsCacheMax {
+			return
+		}
+		if e.flight == nil {
+			delete(d.names, k)
+		}
+	}
 }
 
 // cachedDial dials addr's host through the cache: each address in turn,

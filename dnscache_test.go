@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -149,4 +150,26 @@ func TestDNSCacheOptionErrors(t *testing.T) {
 	_, err = testSession(t).Get(srv.URL, DNSCache(time.Minute))
 	require.ErrorIs(t, err, ErrSessionOption)
 	assert.Equal(t, time.Minute, testSession(t, DNSCache(time.Minute)).Settings().DNSCache)
+}
+
+// The cache holds at most dnsCacheMax names, and none for a name whose
+// first look-up failed: a Session calling many hosts does not grow it
+// without bound.
+func TestDNSCacheIsBounded(t *testing.T) {
+	r := &resolver{answer: func(int64) ([]netip.Addr, error) { return addrs("127.0.0.1"), nil }}
+	d := &dnsCache{lookup: r.lookup}
+	for i := range dnsCacheMax + 100 {
+		_, err := d.resolve(context.Background(), "h"+strconv.Itoa(i)+".test", time.Hour)
+		require.NoError(t, err)
+	}
+	assert.LessOrEqual(t, len(d.names), dnsCacheMax)
+	_, err := d.resolve(context.Background(), "h0.test", time.Hour)
+	require.NoError(t, err, "an evicted name is looked up again")
+
+	fail := &dnsCache{lookup: func(context.Context, string, string) ([]netip.Addr, error) {
+		return nil, errors.New("no such host")
+	}}
+	_, err = fail.resolve(context.Background(), "gone.test", time.Hour)
+	require.Error(t, err)
+	assert.Empty(t, fail.names)
 }
