@@ -81,6 +81,7 @@ func TestDenyPrivateNetworksChecksEveryHop(t *testing.T) {
 	_, err := s.Get(allowed.URL)
 	require.ErrorIs(t, err, ErrDeniedAddress)
 	assert.NotErrorIs(t, err, ErrRetry, "a refusal is not retried")
+	denied.Close()
 	assert.Equal(t, int64(0), deniedConns.Load())
 }
 
@@ -115,6 +116,7 @@ func TestDenyPrivateNetworksChecksTheProxy(t *testing.T) {
 	s := testSession(t, DenyPrivateNetworks(true), AllowAddresses("127.0.0.2"), Proxies{"http": proxy.URL})
 	_, err := s.Get("http://127.0.0.2:1/")
 	require.ErrorIs(t, err, ErrDeniedAddress)
+	proxy.Close()
 	assert.Equal(t, int64(0), conns.Load())
 }
 
