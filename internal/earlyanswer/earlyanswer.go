@@ -13,7 +13,6 @@
 package earlyanswer
 
 import (
-	"io"
 	"net"
 	"sync"
 	"time"
@@ -44,7 +43,6 @@ type Conn struct {
 	reader  chan struct{} // closed when a Read starts, for a failed write waiting
 	endOnce sync.Once
 	ended   chan struct{} // closed once a read fails or Close is called
-	src     source        // the body ReadFrom is copying
 }
 
 // Wrap returns c with its failed writes held back for its reader.
@@ -78,41 +76,6 @@ func (c *Conn) Write(p []byte) (int, error) {
 	c.startWrite()
 	n, err := c.Conn.Write(p)
 	return n, c.endWrite(err)
-}
-
-// ReadFrom keeps the underlying connection's ReadFrom (sendfile, splice)
-// for uploads.
-func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
-	rf, ok := c.Conn.(io.ReaderFrom)
-	if !ok {
-		return io.Copy(struct{ io.Writer }{c}, r)
-	}
-	// The source lives in the Conn (only one goroutine writes), so an
-	// upload allocates nothing here.
-	c.src = source{r: r}
-	c.startWrite()
-	n, err := rf.ReadFrom(&c.src)
-	srcErr := c.src.err
-	c.src = source{}
-	if err != nil && err == srcErr {
-		// The body failed, not the connection: nothing to hold back.
-		return n, c.endWrite(nil)
-	}
-	return n, c.endWrite(err)
-}
-
-// source remembers the error its reader returned.
-type source struct {
-	r   io.Reader
-	err error
-}
-
-func (s *source) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
-		s.err = err
-	}
-	return n, err
 }
 
 // Close closes the connection, and releases a held write.
