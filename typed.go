@@ -131,14 +131,7 @@ func IterJSON[T any](resp *Response) iter.Seq2[T, error] {
 // the first bytes tell, as Response.JSON decides: a declared charset that
 // is not a Unicode form (nor the bare default of text/*) wins.
 func jsonCharset(r *Response) string {
-	if r.Encoding == "" {
-		return ""
-	}
-	if name, ok := charset.Lookup(r.Encoding); ok && strings.HasPrefix(strings.ToLower(name), "utf-") {
-		return ""
-	}
-	mediaType, _, _ := strings.Cut(r.Headers.Get("Content-Type"), ";")
-	if strings.EqualFold(r.Encoding, charset.FromContentType(mediaType)) {
+	if r.unicodeOrUndeclared() {
 		return ""
 	}
 	return r.Encoding
